@@ -1,0 +1,3 @@
+from evidencia.cli import app
+
+app()

@@ -1,0 +1,1 @@
+"""Ingest: files in, passages out. ``pipeline.ingest_paths`` is the entry point."""

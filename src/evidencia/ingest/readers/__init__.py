@@ -1,0 +1,1 @@
+"""One reader per format. ``registry.readers()`` lists them; see ``base.Reader`` for the contract."""
