@@ -1,0 +1,49 @@
+# Evidencia — `make demo` to try it, `make test` to check it. Both set everything up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME ?= var/demo
+SEEDS ?= ../shared/seeds
+
+.PHONY: demo test lint typecheck unit bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python demo/build.py
+	$(BIN)/evidencia ingest --home $(DEMO_HOME) --manifest demo/corpus/manifest.yaml
+	@if [ -d "$(SEEDS)" ]; then \
+	  $(BIN)/evidencia ingest --home $(DEMO_HOME) --manifest demo/seeds.yaml; \
+	else echo "($(SEEDS) not found: the two seed documents are skipped)"; fi
+	$(BIN)/evidencia docs --home $(DEMO_HOME)
+	@for q in '"Free in, Free out"' 'firewall* AND police' 'aide médicale urgente' 'regularisation OR regularización OR regolarizzazione' 'detention children'; do \
+	  echo; echo "\$$ evidencia search $$q --limit 3"; \
+	  $(BIN)/evidencia search --home $(DEMO_HOME) --limit 3 "$$q"; \
+	done
+	@echo; echo "Data directory: $(DEMO_HOME). Try: $(BIN)/evidencia search --home $(DEMO_HOME) 'your words'"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench demo
+	$(BIN)/ruff format --check src tests bench demo
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_throughput.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,251 @@
+"""The ``evidencia`` command line: ingest, list, show, search and check a data directory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from evidencia.config import resolve_home
+from evidencia.ingest.limits import Limits
+from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
+from evidencia.model import AccessLevel, DocumentType
+from evidencia.search.lexical import MARK_END, MARK_START, search as lexical_search
+from evidencia.search.query import QueryError
+from evidencia.store.check import check as check_store
+from evidencia.store.db import Store
+from evidencia.store.documents import DocumentMeta
+from evidencia.store.schema import Document, DocumentLink, Organisation, Passage
+
+app = typer.Typer(
+    help="Evidencia: a citable, searchable evidence base for migrants' rights networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="EVIDENCIA_HOME", help="Data directory (default: per-user)."),
+]
+
+
+def open_store(home: Path | None) -> Store:
+    return Store(resolve_home(home))
+
+
+def _load_manifest(path: Path) -> dict[Path, dict[str, Any]]:
+    """A manifest is a YAML list of {path, title, type, access, org, date, language}."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise typer.BadParameter(f"cannot read manifest {path}: {exc}") from exc
+    if not isinstance(entries, list):
+        raise typer.BadParameter(f"manifest {path} must be a list of entries")
+    return {(path.parent / e["path"]).resolve(): e for e in entries if isinstance(e, dict)}
+
+
+def _meta_from_entry(base: DocumentMeta, entry: dict[str, Any], source: Path) -> DocumentMeta:
+    try:
+        published = entry.get("date")
+        return replace(
+            base,
+            title=entry.get("title", base.title),
+            doc_type=DocumentType(entry.get("type", base.doc_type)),
+            access=AccessLevel(entry.get("access", base.access)),
+            organisation=entry.get("org", base.organisation),
+            published=date.fromisoformat(str(published)) if published else base.published,
+            language=entry.get("language", base.language),
+            extra={"countries": ",".join(entry.get("countries", []))} if entry.get("countries") else {},
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(f"manifest entry for {source}: {exc}") from exc
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (folders recursively).")
+    ] = None,
+    access: Annotated[AccessLevel, typer.Option(help="Who may see the documents.")] = AccessLevel.PUBLIC,
+    org: Annotated[str | None, typer.Option(help="Owning organisation.")] = None,
+    doc_type: Annotated[DocumentType, typer.Option("--type", help="Document type.")] = DocumentType.OTHER,
+    manifest: Annotated[Path | None, typer.Option(help="YAML file with per-file metadata.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per file.")] = False,
+    workers: Annotated[int | None, typer.Option(min=1, help="Reader processes (default: CPUs).")] = None,
+    max_file_mb: Annotated[float, typer.Option(min=0.001, help="Largest file accepted.")] = 200,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds allowed to read one file.")] = 120,
+    max_memory_mb: Annotated[int, typer.Option(min=64, help="Memory allowed to read one file.")] = 2048,
+    home: HomeOption = None,
+) -> None:
+    """Read documents into passages and store them; exit 3 if any file failed."""
+    base = DocumentMeta(doc_type=doc_type, access=access, organisation=org)
+    entries = _load_manifest(manifest) if manifest else {}
+    paths = paths or list(entries)
+    if not paths:
+        raise typer.BadParameter("give files or folders to ingest, or a --manifest")
+    metas = {p: _meta_from_entry(base, e, p) for p, e in entries.items()}
+    limits = Limits(
+        max_file_bytes=int(max_file_mb * 2**20),
+        max_seconds=timeout,
+        max_memory_bytes=max_memory_mb * 2**20,
+    )
+    store = open_store(home)
+    total = sum(1 for _ in expand(paths))
+    results: list[FileResult] = []
+    progress = Progress(
+        TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=err, transient=True,
+        disable=not err.is_terminal,
+    )  # fmt: skip
+    with progress:
+        task = progress.add_task("", total=total)
+
+        def on_result(result: FileResult) -> None:
+            results.append(result)
+            progress.update(task, advance=1, description=escape(Path(result.path).name))
+            if as_json:
+                print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+
+        Ingestor(store, limits, workers).run(
+            paths, lambda p: metas.get(p.resolve(), base), on_result
+        )
+    if not as_json:
+        _print_summary(results)
+    if any(r.status == FAILED for r in results):
+        raise typer.Exit(3)
+
+
+def _print_summary(results: list[FileResult]) -> None:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    passages = sum(r.passages for r in results)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    out.print(f"[bold]{len(results)} file(s):[/] {summary}; {passages} passages stored.")
+    for r in results:
+        if r.status == FAILED:
+            out.print(f"  [red]failed[/] {escape(r.path)}: {escape(r.error or '')}")
+        elif r.versions:
+            out.print(f"  [cyan]version[/] {escape(r.path)} is a version of document(s) {r.versions}")
+
+
+@app.command()
+def docs(home: HomeOption = None) -> None:
+    """List stored documents."""
+    store = open_store(home)
+    table = Table("id", "title", "type", "lang", "access", "pages", "passages", "organisation")
+    with store.session() as session:
+        counts = dict(
+            session.execute(select(Passage.document_id, func.count()).group_by(Passage.document_id)).all()
+        )
+        orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+        for doc in session.scalars(select(Document).order_by(Document.id)):
+            table.add_row(
+                str(doc.id), escape(doc.title[:70]), doc.doc_type, ",".join(doc.languages),
+                doc.access, str(doc.page_count or ""), str(counts.get(doc.id, 0)),
+                escape(orgs.get(doc.organisation_id or 0, "")),
+            )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[int, typer.Argument(help="Document id (see `evidencia docs`).")],
+    home: HomeOption = None,
+) -> None:
+    """Show a document: metadata, versions, passages by page, footnotes."""
+    store = open_store(home)
+    with store.session() as session:
+        doc = session.get(Document, doc_id)
+        if doc is None:
+            err.print(f"[red]No document with id {doc_id}.[/]")
+            raise typer.Exit(1)
+        out.print(f"[bold]{escape(doc.title)}[/]  (document {doc.id})")
+        out.print(
+            f"type {doc.doc_type} · languages {', '.join(doc.languages) or '?'} · access {doc.access}"
+            f" · pages {doc.page_count or '-'} · {doc.mime}\norigin {escape(doc.origin)}\n"
+            f"sha256 {doc.sha256}"
+        )
+        links = session.scalars(
+            select(DocumentLink).where(
+                (DocumentLink.document_id == doc_id) | (DocumentLink.other_id == doc_id)
+            )
+        ).all()
+        for link in links:
+            other = link.other_id if link.document_id == doc_id else link.document_id
+            out.print(f"[cyan]{link.kind}[/] of document {other} (similarity {link.similarity:.2f})")
+        for p in doc.passages:
+            where = f"p.{p.page}" if p.page else "-"
+            path = " › ".join(p.heading_path)
+            notes = "".join(f"[{f.label}]" for f in p.footnotes)
+            out.print(f"\n[dim]#{p.id} {where} {escape(path)}[/] {escape(notes)}")
+            out.print(escape(p.text))
+        if doc.footnotes:
+            out.print("\n[bold]Footnotes[/]")
+            for f in doc.footnotes:
+                out.print(f"{escape(f.label)}. {escape(f.text)}")
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help='Words, "exact phrases", prefix*, AND/OR/NOT.')],
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Search passages by words; every hit cites document, page and passage."""
+    store = open_store(home)
+    with store.session() as session:
+        try:
+            hits = lexical_search(session, query, limit=limit)
+        except QueryError as exc:
+            err.print(f"[red]{escape(str(exc))}[/]")
+            raise typer.Exit(2) from exc
+    if as_json:
+        for hit in hits:
+            print(json.dumps(hit.as_json(), ensure_ascii=False))
+        return
+    if not hits:
+        out.print(f"No passage matches {escape(query)!s}.")
+    for rank, hit in enumerate(hits, 1):
+        page = f"p. {hit.page}" if hit.page else "no page"
+        out.print(
+            f"[bold]{rank}. {escape(hit.title)}[/] — {page} · passage {hit.passage_id}"
+            f" · document {hit.document_id} · {hit.language or '?'}"
+        )
+        if hit.heading_path:
+            out.print(f"   [dim]{escape(' › '.join(hit.heading_path))}[/]")
+        snippet = escape(hit.snippet).replace(escape(MARK_START), "[bold yellow]")
+        out.print("   " + snippet.replace(escape(MARK_END), "[/]"))
+
+
+@app.command()
+def check(
+    quick: Annotated[bool, typer.Option(help="Skip re-hashing the originals.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Verify the store: database, full-text index and originals; exit 1 on inconsistency."""
+    store = open_store(home)
+    report = check_store(store, verify_hashes=not quick)
+    counts = ", ".join(f"{n} {table}s" for table, n in report.counts.items())
+    out.print(f"Checked {escape(str(store.home.root))}: {counts}.")
+    for warning in report.warnings:
+        out.print(f"[yellow]warning:[/] {escape(warning)}")
+    for problem in report.problems:
+        out.print(f"[red]problem:[/] {escape(problem)}")
+    if not report.ok:
+        raise typer.Exit(1)
+    out.print("[green]Store is consistent.[/]")
+

@@ -1,0 +1,290 @@
+"""Ingest files into the store: the one place where a file becomes stored passages.
+
+    paths ─ expand ─ hash ─┬─ already stored ──────────────────────────► duplicate
+                           └─ worker: sniff → read → passages → language → signature
+                                       │ (separate process, memory and time limits)
+                                       ▼
+                   parent: store original → one transaction per document ──► ok / failed
+
+Every attempt leaves an ``ingestion`` row, so failures are visible, countable and
+re-runnable; an attempt cut short by a crash is marked ``interrupted`` on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, TimeoutError
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from evidencia.ingest.dedup import SignatureIndex
+from evidencia.ingest.limits import Limits
+from evidencia.ingest.worker import Parsed, limit_memory, read_file
+from evidencia.model import ReadError
+from evidencia.store import files
+from evidencia.store.db import Store
+from evidencia.store.documents import DocumentMeta, by_sha, write_document
+from evidencia.store.schema import Document, Ingestion, utcnow
+
+OK, DUPLICATE, FAILED, RUNNING, INTERRUPTED = "ok", "duplicate", "failed", "running", "interrupted"
+
+
+@dataclass
+class FileResult:
+    """The outcome for one path, as printed by ``evidencia ingest --json``."""
+
+    path: str
+    status: str
+    document_id: int | None = None
+    passages: int = 0
+    error: str | None = None
+    reader: str | None = None
+    versions: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "document_id": self.document_id,
+            "passages": self.passages,
+            "error": self.error,
+            "reader": self.reader,
+            "versions_of": self.versions,
+        }
+
+
+@dataclass
+class _Job:
+    path: Path
+    sha: str
+    size: int
+    meta: DocumentMeta
+    ingestion_id: int
+    started: float
+
+
+MetaFor = Callable[[Path], DocumentMeta]
+
+
+def expand(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
+    """Files under ``paths`` in a stable order; links and special files become failures.
+
+    Links are never followed, so ingesting a folder cannot read anything outside it.
+    """
+    for root in paths:
+        try:
+            st = os.lstat(root)
+        except OSError as exc:
+            yield FileResult(str(root), FAILED, error=f"cannot open: {exc.strerror}")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                for name in links:
+                    yield FileResult(os.path.join(dirpath, name), FAILED, error=_special(True))
+                dirnames[:] = [d for d in dirnames if d not in links]
+                for name in sorted(f for f in filenames if not f.startswith(".")):
+                    yield from _check_file(Path(dirpath) / name)
+        else:
+            yield from _check_file(root)
+
+
+def _check_file(path: Path) -> Iterator[Path | FileResult]:
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        yield FileResult(str(path), FAILED, error=f"cannot open: {exc.strerror}")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        yield FileResult(str(path), FAILED, error=_special(stat.S_ISLNK(st.st_mode), st.st_mode))
+    else:
+        yield path
+
+
+def _special(is_link: bool, mode: int = 0) -> str:
+    if is_link:
+        return "symbolic link: not followed (ingest the target itself if it is wanted)"
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not a regular file ({kind})"
+
+
+class Ingestor:
+    """One ingest run: a worker pool for reading, this process for writing."""
+
+    def __init__(self, store: Store, limits: Limits | None = None, workers: int | None = None):
+        self.store = store
+        self.limits = limits or Limits()
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.index = SignatureIndex()
+
+    def run(
+        self,
+        paths: Iterable[Path],
+        meta_for: MetaFor,
+        on_result: Callable[[FileResult], None] = lambda _r: None,
+    ) -> list[FileResult]:
+        self._mark_interrupted()
+        self._load_signatures()
+        results: list[FileResult] = []
+
+        def report(result: FileResult) -> None:
+            results.append(result)
+            on_result(result)
+
+        pending: dict[Future[Parsed], _Job] = {}
+        in_flight_shas: set[str] = set()
+        with ProcessPool(
+            max_workers=self.workers,
+            initializer=limit_memory,
+            initargs=(self.limits.max_memory_bytes,),
+        ) as pool:
+            for item in expand(paths):
+                if isinstance(item, FileResult):
+                    report(self._record_failure(item))
+                    continue
+                job_or_result = self._prepare(item, meta_for, in_flight_shas)
+                if isinstance(job_or_result, FileResult):
+                    report(job_or_result)
+                    continue
+                future = pool.schedule(
+                    read_file, args=(item, self.limits), timeout=self.limits.max_seconds
+                )
+                pending[future] = job_or_result
+                while len(pending) >= self.workers * 2:
+                    report(self._finish_one(pending))
+            while pending:
+                report(self._finish_one(pending))
+        return results
+
+    def _prepare(
+        self, path: Path, meta_for: MetaFor, in_flight: set[str]
+    ) -> _Job | FileResult:
+        size = path.stat().st_size
+        if size > self.limits.max_file_bytes:
+            error = (
+                f"file is {size / 2**20:,.1f} MiB, over the limit of "
+                f"{self.limits.max_file_bytes / 2**20:,.0f} MiB (--max-file-mb)"
+            )
+            return self._record_failure(FileResult(str(path), FAILED, error=error))
+        try:
+            sha = files.sha256_of(path)
+        except OSError as exc:
+            return self._record_failure(FileResult(str(path), FAILED, error=str(exc)))
+        with self.store.session() as session:
+            existing = by_sha(session, sha)
+            if existing is not None or sha in in_flight:
+                result = FileResult(
+                    str(path), DUPLICATE, document_id=existing.id if existing else None,
+                    error="same content as " + (f"document {existing.id} ({existing.origin})"
+                                                if existing else "another file in this run"),
+                )  # fmt: skip
+                self._record(session, result, sha=sha)
+                session.commit()
+                return result
+            ingestion = Ingestion(path=str(path), sha256=sha, status=RUNNING)
+            session.add(ingestion)
+            session.commit()
+            in_flight.add(sha)
+            return _Job(path, sha, size, meta_for(path), ingestion.id, time.perf_counter())
+
+    def _finish_one(self, pending: dict[Future[Parsed], _Job]) -> FileResult:
+        future = next(iter(pending))  # oldest first keeps the output in input order
+        job = pending.pop(future)
+        try:
+            parsed = future.result()
+        except TimeoutError:
+            return self._fail(job, f"reading took longer than {self.limits.max_seconds:g} s")
+        except ProcessExpired as exc:
+            return self._fail(job, f"the reader process died (exit code {exc.exitcode}); "
+                                   "the file may be malformed or need more memory")  # fmt: skip
+        except ReadError as exc:
+            return self._fail(job, str(exc))
+        except Exception as exc:  # a reader bug must not end the run: record it on the file
+            return self._fail(job, f"unexpected {type(exc).__name__}: {exc}")
+        return self._store(job, parsed)
+
+    def _store(self, job: _Job, parsed: Parsed) -> FileResult:
+        blob = files.put(self.store.home.root, job.path, job.sha)
+        versions = self.index.similar(parsed.signature)
+        with self.store.session() as session:
+            doc = write_document(
+                session,
+                sha=job.sha,
+                blob_path=blob,
+                origin=str(job.path),
+                size=job.size,
+                parsed=parsed,
+                meta=job.meta,
+                fallback_title=job.path.stem,
+                versions=versions,
+            )
+            result = FileResult(
+                str(job.path), OK, document_id=doc.id, passages=len(parsed.passages),
+                reader=parsed.reader, versions=[v for v, _ in versions],
+            )  # fmt: skip
+            session.execute(
+                update(Ingestion)
+                .where(Ingestion.id == job.ingestion_id)
+                .values(
+                    status=OK, document_id=doc.id, passages=result.passages, reader=parsed.reader,
+                    mime=parsed.mime, read_seconds=parsed.seconds,
+                    total_seconds=time.perf_counter() - job.started, finished_at=utcnow(),
+                )  # fmt: skip
+            )
+            session.commit()
+            self.index.add(doc.id, parsed.signature)
+        return result
+
+    def _fail(self, job: _Job, error: str) -> FileResult:
+        result = FileResult(str(job.path), FAILED, error=error)
+        with self.store.session() as session:
+            session.execute(
+                update(Ingestion)
+                .where(Ingestion.id == job.ingestion_id)
+                .values(status=FAILED, error=error, finished_at=utcnow(),
+                        total_seconds=time.perf_counter() - job.started)  # fmt: skip
+            )
+            session.commit()
+        return result
+
+    def _record_failure(self, result: FileResult) -> FileResult:
+        with self.store.session() as session:
+            self._record(session, result)
+            session.commit()
+        return result
+
+    @staticmethod
+    def _record(session: Session, result: FileResult, sha: str | None = None) -> None:
+        session.add(
+            Ingestion(
+                path=result.path, sha256=sha, status=result.status, error=result.error,
+                document_id=result.document_id, finished_at=utcnow(),
+            )  # fmt: skip
+        )
+
+    def _mark_interrupted(self) -> None:
+        """Attempts left 'running' by a killed process are closed so they can be re-run."""
+        with self.store.session() as session:
+            session.execute(
+                update(Ingestion)
+                .where(Ingestion.status == RUNNING)
+                .values(status=INTERRUPTED, error="interrupted before it finished",
+                        finished_at=utcnow())  # fmt: skip
+            )
+            session.commit()
+
+    def _load_signatures(self) -> None:
+        with self.store.session() as session:
+            rows = session.execute(
+                select(Document.id, Document.minhash).where(Document.minhash.is_not(None))
+            )
+            for doc_id, sig in rows:
+                self.index.add(doc_id, sig)

@@ -1,0 +1,77 @@
+"""What runs in a worker process for one file: sniff, read, cut into passages, detect
+languages, sign for de-duplication. Everything CPU-bound happens here, in parallel and under
+limits; the parent process only writes results to the store.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidencia.ingest import dedup, language, registry
+from evidencia.ingest.limits import Limits
+from evidencia.ingest.passages import document_text, make_passages
+from evidencia.ingest.sniff import sniff
+from evidencia.model import FootnoteDraft, PassageDraft, ReadError
+
+
+@dataclass
+class Parsed:
+    """A file read and prepared for storing."""
+
+    mime: str
+    reader: str
+    title: str | None
+    page_count: int | None
+    passages: list[PassageDraft]
+    footnotes: list[FootnoteDraft]
+    languages: list[str]
+    metadata: dict[str, str]
+    signature: bytes
+    seconds: float
+
+
+def limit_memory(max_bytes: int) -> None:
+    """Pool initializer: cap the worker's address space so a bomb fails alone."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def read_file(path: Path, limits: Limits) -> Parsed:
+    started = time.perf_counter()
+    sniffed = sniff(path)
+    reader_cls = registry.choose(sniffed)
+    try:
+        doc = reader_cls().read(path, limits)
+    except MemoryError:
+        raise ReadError(
+            f"reading needed more than the memory limit ({limits.max_memory_bytes >> 20} MiB)"
+        ) from None
+    except RecursionError:
+        raise ReadError("the file is nested too deeply to read safely") from None
+    passages = make_passages(doc.blocks)
+    if not passages:
+        raise ReadError("no text found in the file")
+    for passage in passages:
+        passage.language = language.detect(passage.text)
+    langs = language.document_languages(
+        [p.language for p in passages], [len(p.text) for p in passages]
+    )
+    hinted = doc.metadata.get("language")
+    if not langs and hinted:
+        langs = [hinted]
+    return Parsed(
+        mime=sniffed.mime,
+        reader=reader_cls.name,
+        title=doc.title,
+        page_count=doc.page_count,
+        passages=passages,
+        footnotes=doc.footnotes,
+        languages=langs,
+        metadata=doc.metadata,
+        signature=dedup.signature(document_text(passages)),
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,1 @@
+"""Search: find passages and cite them (document, page, passage)."""

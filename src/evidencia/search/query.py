@@ -1,0 +1,68 @@
+"""Turn what a person types into a safe FTS5 query.
+
+People type commas, apostrophes and hyphens ("Free in, Free out", "l'aide", "so-called"),
+which FTS5 reads as syntax. Words are therefore quoted one by one, while the operators
+people expect keep working: "exact phrases", prefix*, AND / OR / NOT, -word, parentheses.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r'"[^"]*"|\(|\)|-?[^\s()"]+')
+_WORD = re.compile(r"\w+\*?")
+OPERATORS = {"AND", "OR", "NOT"}
+
+
+class QueryError(ValueError):
+    """The query cannot be searched (for instance, it has no words)."""
+
+
+def to_fts(query: str) -> str:
+    parts: list[str] = []
+    depth = 0
+    for token in _TOKEN.findall(query):
+        if token in OPERATORS:
+            if parts and parts[-1] not in OPERATORS and parts[-1] != "(":
+                parts.append(token)
+        elif token == "(":
+            depth += 1
+            parts.append(token)
+        elif token == ")":
+            if depth and parts and parts[-1] not in OPERATORS and parts[-1] != "(":
+                depth -= 1
+                parts.append(token)
+        elif token.startswith('"'):
+            words = _WORD.findall(token)
+            if words:
+                parts.append('"' + " ".join(w.rstrip("*") for w in words) + '"')
+        else:
+            negate = token.startswith("-") and len(token) > 1
+            words = _WORD.findall(token)
+            if not words:
+                continue
+            terms = " ".join(_quote(w) for w in words)
+            if len(words) > 1:  # "so-called", "l'aide": keep the pieces together
+                terms = '"' + " ".join(w.rstrip("*") for w in words) + '"'
+            if negate and parts:
+                parts.append("NOT")
+            parts.append(terms)
+    while parts and (parts[-1] in OPERATORS or parts[-1] == "("):
+        parts.pop()
+    parts.extend(")" * depth)
+    if not any(p not in OPERATORS and p not in "()" for p in parts):
+        raise QueryError(f"nothing to search for in {query!r}")
+    return " ".join(parts)
+
+
+def _quote(word: str) -> str:
+    if word.endswith("*"):
+        return f'"{word[:-1]}"*'
+    return f'"{word}"'
+
+
+def phrase_of(query: str) -> str | None:
+    """The query as one normalised phrase, to lift passages that contain it verbatim."""
+    words = _WORD.findall(query.replace("*", ""))
+    plain = [w for w in words if w not in OPERATORS]
+    return " ".join(plain).lower() if len(plain) > 1 else None

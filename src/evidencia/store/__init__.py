@@ -1,0 +1,1 @@
+"""Store: the database (SQLite by default) and the content-addressed originals beside it."""

@@ -1,0 +1,141 @@
+"""The data model, as SQLAlchemy tables. Alembic migrations (``store/migrations``) create it.
+
+Paths are stored relative to the data directory so a data directory can be moved whole.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    """A source of documents: the network itself or one of its members."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    doc_type: Mapped[str] = mapped_column(String(32), default="other", index=True)
+    language: Mapped[str | None] = mapped_column(String(8), index=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[date | None] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    blob_path: Mapped[str] = mapped_column(Text)
+    mime: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    access: Mapped[str] = mapped_column(String(16), default="public", index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    minhash: Mapped[bytes | None] = mapped_column()
+    meta: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    passages: Mapped[list[Passage]] = relationship(
+        back_populates="document", order_by="Passage.order", cascade="all, delete-orphan"
+    )
+    footnotes: Mapped[list[Footnote]] = relationship(
+        back_populates="document", order_by="Footnote.id", cascade="all, delete-orphan"
+    )
+
+
+class Passage(Base):
+    """A paragraph-sized, citable unit: never crosses a page, carries its heading path."""
+
+    __tablename__ = "passage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    order: Mapped[int] = mapped_column("ord", Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    heading_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8))
+
+    document: Mapped[Document] = relationship(back_populates="passages")
+    footnotes: Mapped[list[Footnote]] = relationship(
+        secondary="passage_footnote", back_populates="passages", order_by="Footnote.id"
+    )
+
+
+class Footnote(Base):
+    __tablename__ = "footnote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+
+    document: Mapped[Document] = relationship(back_populates="footnotes")
+    passages: Mapped[list[Passage]] = relationship(
+        secondary="passage_footnote", back_populates="footnotes"
+    )
+
+
+class PassageFootnote(Base):
+    """Which passage cites which footnote (a footnote may be cited more than once)."""
+
+    __tablename__ = "passage_footnote"
+
+    passage_id: Mapped[int] = mapped_column(
+        ForeignKey("passage.id", ondelete="CASCADE"), primary_key=True
+    )
+    footnote_id: Mapped[int] = mapped_column(
+        ForeignKey("footnote.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class DocumentLink(Base):
+    """A relation between documents found by de-duplication: near-identical versions."""
+
+    __tablename__ = "document_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="version")
+    similarity: Mapped[float] = mapped_column(Float)
+
+
+class Ingestion(Base):
+    """One attempt to ingest one file: failures are data, visible and re-runnable."""
+
+    __tablename__ = "ingestion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text, index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    reader: Mapped[str | None] = mapped_column(String(32))
+    mime: Mapped[str | None] = mapped_column(String(100))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
+    passages: Mapped[int] = mapped_column(Integer, default=0)
+    read_seconds: Mapped[float | None] = mapped_column(Float)
+    total_seconds: Mapped[float | None] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
