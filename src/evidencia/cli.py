@@ -20,7 +20,8 @@ from evidencia.config import resolve_home
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
 from evidencia.model import AccessLevel, DocumentType
-from evidencia.search.lexical import MARK_END, MARK_START, search as lexical_search
+from evidencia.search.lexical import MARK_END, MARK_START
+from evidencia.search.lexical import search as lexical_search
 from evidencia.search.query import QueryError
 from evidencia.store.check import check as check_store
 from evidencia.store.db import Store
@@ -67,7 +68,9 @@ def _meta_from_entry(base: DocumentMeta, entry: dict[str, Any], source: Path) ->
             organisation=entry.get("org", base.organisation),
             published=date.fromisoformat(str(published)) if published else base.published,
             language=entry.get("language", base.language),
-            extra={"countries": ",".join(entry.get("countries", []))} if entry.get("countries") else {},
+            extra={"countries": ",".join(entry.get("countries", []))}
+            if entry.get("countries")
+            else {},
         )
     except ValueError as exc:
         raise typer.BadParameter(f"manifest entry for {source}: {exc}") from exc
@@ -78,15 +81,25 @@ def ingest(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Files or folders (folders recursively).")
     ] = None,
-    access: Annotated[AccessLevel, typer.Option(help="Who may see the documents.")] = AccessLevel.PUBLIC,
+    access: Annotated[
+        AccessLevel, typer.Option(help="Who may see the documents.")
+    ] = AccessLevel.PUBLIC,
     org: Annotated[str | None, typer.Option(help="Owning organisation.")] = None,
-    doc_type: Annotated[DocumentType, typer.Option("--type", help="Document type.")] = DocumentType.OTHER,
+    doc_type: Annotated[
+        DocumentType, typer.Option("--type", help="Document type.")
+    ] = DocumentType.OTHER,
     manifest: Annotated[Path | None, typer.Option(help="YAML file with per-file metadata.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON line per file.")] = False,
-    workers: Annotated[int | None, typer.Option(min=1, help="Reader processes (default: CPUs).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Reader processes (default: CPUs).")
+    ] = None,
     max_file_mb: Annotated[float, typer.Option(min=0.001, help="Largest file accepted.")] = 200,
-    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds allowed to read one file.")] = 120,
-    max_memory_mb: Annotated[int, typer.Option(min=64, help="Memory allowed to read one file.")] = 2048,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds allowed to read one file.")
+    ] = 120,
+    max_memory_mb: Annotated[
+        int, typer.Option(min=64, help="Memory allowed to read one file.")
+    ] = 2048,
     home: HomeOption = None,
 ) -> None:
     """Read documents into passages and store them; exit 3 if any file failed."""
@@ -105,10 +118,15 @@ def ingest(
     total = sum(1 for _ in expand(paths))
     results: list[FileResult] = []
     progress = Progress(
-        TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=err, transient=True,
+        TextColumn("[bold]Ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
         disable=not err.is_terminal,
-    )  # fmt: skip
+    )
     with progress:
         task = progress.add_task("", total=total)
 
@@ -138,25 +156,36 @@ def _print_summary(results: list[FileResult]) -> None:
         if r.status == FAILED:
             out.print(f"  [red]failed[/] {escape(r.path)}: {escape(r.error or '')}")
         elif r.versions:
-            out.print(f"  [cyan]version[/] {escape(r.path)} is a version of document(s) {r.versions}")
+            out.print(
+                f"  [cyan]version[/] {escape(r.path)} is a version of document(s) {r.versions}"
+            )
 
 
 @app.command()
 def docs(home: HomeOption = None) -> None:
     """List stored documents."""
     store = open_store(home)
-    table = Table("id", "title", "type", "lang", "access", "pages", "passages", "organisation")
+    table = Table("id", "type", "lang", "access", "pages", "passages", "organisation", "title")
+    for column in table.columns[6:]:
+        column.no_wrap, column.overflow, column.max_width = True, "ellipsis", 60
     with store.session() as session:
         counts = dict(
-            session.execute(select(Passage.document_id, func.count()).group_by(Passage.document_id)).all()
+            session.execute(
+                select(Passage.document_id, func.count()).group_by(Passage.document_id)
+            ).all()
         )
         orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
         for doc in session.scalars(select(Document).order_by(Document.id)):
             table.add_row(
-                str(doc.id), escape(doc.title[:70]), doc.doc_type, ",".join(doc.languages),
-                doc.access, str(doc.page_count or ""), str(counts.get(doc.id, 0)),
+                str(doc.id),
+                doc.doc_type,
+                ",".join(doc.languages),
+                doc.access,
+                str(doc.page_count or ""),
+                str(counts.get(doc.id, 0)),
                 escape(orgs.get(doc.organisation_id or 0, "")),
-            )  # fmt: skip
+                escape(doc.title),
+            )
     out.print(table)
 
 
@@ -174,9 +203,9 @@ def show(
             raise typer.Exit(1)
         out.print(f"[bold]{escape(doc.title)}[/]  (document {doc.id})")
         out.print(
-            f"type {doc.doc_type} · languages {', '.join(doc.languages) or '?'} · access {doc.access}"
-            f" · pages {doc.page_count or '-'} · {doc.mime}\norigin {escape(doc.origin)}\n"
-            f"sha256 {doc.sha256}"
+            f"type {doc.doc_type} · languages {', '.join(doc.languages) or '?'}"
+            f" · access {doc.access} · pages {doc.page_count or '-'} · {doc.mime}"
+            f"\norigin {escape(doc.origin)}\nsha256 {doc.sha256}"
         )
         links = session.scalars(
             select(DocumentLink).where(
@@ -185,7 +214,9 @@ def show(
         ).all()
         for link in links:
             other = link.other_id if link.document_id == doc_id else link.document_id
-            out.print(f"[cyan]{link.kind}[/] of document {other} (similarity {link.similarity:.2f})")
+            out.print(
+                f"[cyan]{link.kind}[/] of document {other} (similarity {link.similarity:.2f})"
+            )
         for p in doc.passages:
             where = f"p.{p.page}" if p.page else "-"
             path = " › ".join(p.heading_path)
@@ -248,4 +279,3 @@ def check(
     if not report.ok:
         raise typer.Exit(1)
     out.print("[green]Store is consistent.[/]")
-

@@ -164,9 +164,7 @@ class Ingestor:
                 report(self._finish_one(pending))
         return results
 
-    def _prepare(
-        self, path: Path, meta_for: MetaFor, in_flight: set[str]
-    ) -> _Job | FileResult:
+    def _prepare(self, path: Path, meta_for: MetaFor, in_flight: set[str]) -> _Job | FileResult:
         size = path.stat().st_size
         if size > self.limits.max_file_bytes:
             error = (
@@ -182,10 +180,16 @@ class Ingestor:
             existing = by_sha(session, sha)
             if existing is not None or sha in in_flight:
                 result = FileResult(
-                    str(path), DUPLICATE, document_id=existing.id if existing else None,
-                    error="same content as " + (f"document {existing.id} ({existing.origin})"
-                                                if existing else "another file in this run"),
-                )  # fmt: skip
+                    str(path),
+                    DUPLICATE,
+                    document_id=existing.id if existing else None,
+                    error="same content as "
+                    + (
+                        f"document {existing.id} ({existing.origin})"
+                        if existing
+                        else "another file in this run"
+                    ),
+                )
                 self._record(session, result, sha=sha)
                 session.commit()
                 return result
@@ -203,8 +207,11 @@ class Ingestor:
         except TimeoutError:
             return self._fail(job, f"reading took longer than {self.limits.max_seconds:g} s")
         except ProcessExpired as exc:
-            return self._fail(job, f"the reader process died (exit code {exc.exitcode}); "
-                                   "the file may be malformed or need more memory")  # fmt: skip
+            return self._fail(
+                job,
+                f"the reader process died (exit code {exc.exitcode}); "
+                "the file may be malformed or need more memory",
+            )
         except ReadError as exc:
             return self._fail(job, str(exc))
         except Exception as exc:  # a reader bug must not end the run: record it on the file
@@ -227,17 +234,26 @@ class Ingestor:
                 versions=versions,
             )
             result = FileResult(
-                str(job.path), OK, document_id=doc.id, passages=len(parsed.passages),
-                reader=parsed.reader, versions=[v for v, _ in versions],
-            )  # fmt: skip
+                str(job.path),
+                OK,
+                document_id=doc.id,
+                passages=len(parsed.passages),
+                reader=parsed.reader,
+                versions=[v for v, _ in versions],
+            )
             session.execute(
                 update(Ingestion)
                 .where(Ingestion.id == job.ingestion_id)
                 .values(
-                    status=OK, document_id=doc.id, passages=result.passages, reader=parsed.reader,
-                    mime=parsed.mime, read_seconds=parsed.seconds,
-                    total_seconds=time.perf_counter() - job.started, finished_at=utcnow(),
-                )  # fmt: skip
+                    status=OK,
+                    document_id=doc.id,
+                    passages=result.passages,
+                    reader=parsed.reader,
+                    mime=parsed.mime,
+                    read_seconds=parsed.seconds,
+                    total_seconds=time.perf_counter() - job.started,
+                    finished_at=utcnow(),
+                )
             )
             session.commit()
             self.index.add(doc.id, parsed.signature)
@@ -249,8 +265,12 @@ class Ingestor:
             session.execute(
                 update(Ingestion)
                 .where(Ingestion.id == job.ingestion_id)
-                .values(status=FAILED, error=error, finished_at=utcnow(),
-                        total_seconds=time.perf_counter() - job.started)  # fmt: skip
+                .values(
+                    status=FAILED,
+                    error=error,
+                    finished_at=utcnow(),
+                    total_seconds=time.perf_counter() - job.started,
+                )
             )
             session.commit()
         return result
@@ -265,9 +285,13 @@ class Ingestor:
     def _record(session: Session, result: FileResult, sha: str | None = None) -> None:
         session.add(
             Ingestion(
-                path=result.path, sha256=sha, status=result.status, error=result.error,
-                document_id=result.document_id, finished_at=utcnow(),
-            )  # fmt: skip
+                path=result.path,
+                sha256=sha,
+                status=result.status,
+                error=result.error,
+                document_id=result.document_id,
+                finished_at=utcnow(),
+            )
         )
 
     def _mark_interrupted(self) -> None:
@@ -276,8 +300,9 @@ class Ingestor:
             session.execute(
                 update(Ingestion)
                 .where(Ingestion.status == RUNNING)
-                .values(status=INTERRUPTED, error="interrupted before it finished",
-                        finished_at=utcnow())  # fmt: skip
+                .values(
+                    status=INTERRUPTED, error="interrupted before it finished", finished_at=utcnow()
+                )
             )
             session.commit()
 
@@ -287,4 +312,5 @@ class Ingestor:
                 select(Document.id, Document.minhash).where(Document.minhash.is_not(None))
             )
             for doc_id, sig in rows:
-                self.index.add(doc_id, sig)
+                if sig:
+                    self.index.add(doc_id, sig)

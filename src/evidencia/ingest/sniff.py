@@ -23,7 +23,9 @@ TEXT = "text/plain"
 BINARY = "application/octet-stream"
 EMPTY = "inode/x-empty"
 
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S)
+_HTML_START = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S
+)
 _HTML_TAGS = re.compile(rb"<(p|div|h[1-6]|article|section|table)\b[^>]*>", re.I)
 _MD_SIGNALS = re.compile(
     r"^(#{1,6} \S|\[\^[^\]]+\]:|```|[-*] \S.*\n[-*] \S|\d+\. \S.*\n\d+\. \S)", re.M
@@ -58,7 +60,9 @@ def _mime_of(path: Path, head: bytes, ext: str) -> str:
         head = head[3:]
     if _looks_binary(head):
         return BINARY
-    if _HTML_START.search(head) or (len(_HTML_TAGS.findall(head)) >= 3 and ext in {"html", "htm", "xhtml", ""}):
+    if _HTML_START.search(head) or (
+        len(_HTML_TAGS.findall(head)) >= 3 and ext in {"html", "htm", "xhtml", ""}
+    ):
         return HTML
     if ext in {"md", "markdown"}:
         return MARKDOWN

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -43,22 +44,57 @@ def render_docx(doc: ReadDocument, path: Path) -> None:
     """Write ``doc`` to ``path`` as a DOCX that Word and LibreOffice open."""
     document = docx.Document()
     _add_footnote_styles(document)
-    ids = _footnote_ids(doc)
-    custom_marks = not _numbered_automatically(doc.blocks, ids)
+    notes = {}
+    for fn in doc.footnotes:
+        notes.setdefault(fn.label, fn)
+    # Word wants one note per reference, so a note cited twice is written twice.
+    refs = [notes[label] for b in doc.blocks for label in b.footnote_refs if label in notes]
+    start = _numbering_start([fn.label for fn in refs])
+    marker = _Marker(custom=start is None)
 
     if doc.title:
         document.add_paragraph(_xml_safe(doc.title), style="Title")
-    for block in doc.blocks:
-        paragraph = document.add_paragraph(_xml_safe(block.text), style=_style_for(block))
-        for label in block.footnote_refs:
-            if label in ids:
-                _append_reference(paragraph, ids[label], label if custom_marks else None)
+    for is_table, group in groupby(doc.blocks, key=lambda b: b.kind is BlockKind.TABLE):
+        if is_table:
+            _add_table(document, list(group), notes, marker)
+            continue
+        for block in group:
+            paragraph = document.add_paragraph(_xml_safe(block.text), style=_style_for(block))
+            marker.add(paragraph, block, notes)
 
-    referenced = [fn for fn in doc.footnotes if fn.label in ids]
-    if referenced:
-        _add_footnotes_part(document, referenced, ids, custom_marks)
+    if refs:
+        _add_footnotes_part(document, refs, custom_marks=start is None)
+        if start is not None and start != 1:
+            _set_numbering_start(document, start)
     _set_core_properties(document, doc)
     document.save(str(path))
+
+
+def _numbering_start(labels: list[str]) -> int | None:
+    """N when the labels read N, N+1, N+2... (Word numbers them itself), else None.
+
+    Anything else ("a", "*", a note cited twice) is written as custom marks, so what Word
+    shows is what the source printed. LibreOffice 7 shows custom marks twice, which is one
+    more reason to use Word's numbering whenever it fits.
+    """
+    if not labels or not all(label.isascii() and label.isdigit() for label in labels):
+        return None
+    first = int(labels[0])
+    return first if labels == [str(n) for n in range(first, first + len(labels))] else None
+
+
+class _Marker:
+    """Appends footnote references, numbering notes in order of reference."""
+
+    def __init__(self, custom: bool) -> None:
+        self.custom = custom
+        self.count = 0
+
+    def add(self, paragraph: Any, block: Block, notes: dict[str, FootnoteDraft]) -> None:
+        for label in block.footnote_refs:
+            if label in notes:
+                self.count += 1
+                _append_reference(paragraph, self.count, label if self.custom else None)
 
 
 def _xml_safe(text: str) -> str:
@@ -72,28 +108,17 @@ def _style_for(block: Block) -> str:
     return _STYLE_BY_KIND.get(block.kind, "Normal")
 
 
-def _footnote_ids(doc: ReadDocument) -> dict[str, int]:
-    """Footnote label -> w:id, numbered in order of first reference.
-
-    Footnotes nobody refers to are left out: Word would never show them.
-    """
-    known = {fn.label for fn in doc.footnotes}
-    ids: dict[str, int] = {}
-    for block in doc.blocks:
-        for label in block.footnote_refs:
-            if label in known and label not in ids:
-                ids[label] = len(ids) + 1
-    return ids
-
-
-def _numbered_automatically(blocks: Iterable[Block], ids: dict[str, int]) -> bool:
-    """True when Word's own 1..n numbering prints exactly the labels we have.
-
-    Otherwise ("a", "*", numbering that starts at 11, one note cited twice) every reference
-    carries its label as a custom mark, so what Word shows is what the source printed.
-    """
-    refs = [label for block in blocks for label in block.footnote_refs if label in ids]
-    return refs == [str(i) for i in range(1, len(refs) + 1)]
+def _add_table(
+    document: Any, rows: list[Block], notes: dict[str, FootnoteDraft], marker: _Marker
+) -> None:
+    """Consecutive TABLE blocks (one row each, cells joined with " | ") become one Word table."""
+    cells = [row.text.split(" | ") for row in rows]
+    table = document.add_table(rows=len(rows), cols=max(len(c) for c in cells))
+    table.style = "Table Grid"
+    for row, block, texts in zip(table.rows, rows, cells, strict=True):
+        for cell, text in zip(row.cells, texts, strict=False):
+            cell.text = _xml_safe(text)
+        marker.add(row.cells[len(texts) - 1].paragraphs[-1], block, notes)
 
 
 def _add_footnote_styles(document: Any) -> None:
@@ -143,10 +168,8 @@ def _append_reference(paragraph: Any, note_id: int, mark: str | None) -> None:
     paragraph._p.append(run)
 
 
-def _add_footnotes_part(
-    document: Any, footnotes: list[FootnoteDraft], ids: dict[str, int], custom_marks: bool
-) -> None:
-    """Create /word/footnotes.xml with Word's two separator notes plus one note per draft."""
+def _add_footnotes_part(document: Any, refs: list[FootnoteDraft], custom_marks: bool) -> None:
+    """Create /word/footnotes.xml: Word's two separator notes, then note n for reference n."""
     root = _w("footnotes")
     for note_id, kind, child in (
         ("-1", "separator", "separator"),
@@ -158,8 +181,8 @@ def _add_footnotes_part(
         _sub(ppr, "spacing", after="0", line="240", lineRule="auto")
         _sub(_sub(para, "r"), child)
 
-    for fn in sorted(footnotes, key=lambda f: ids[f.label]):
-        note = _sub(root, "footnote", id=str(ids[fn.label]))
+    for note_id, fn in enumerate(refs, start=1):
+        note = _sub(root, "footnote", id=str(note_id))
         para = _sub(note, "p")
         _sub(_sub(para, "pPr"), "pStyle", val=FOOTNOTE_TEXT_STYLE)
         # A custom-mark note prints its mark itself instead of Word's automatic number.
@@ -175,6 +198,16 @@ def _add_footnotes_part(
     package = document.part.package
     part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_CT, blob, package)
     document.part.relate_to(part, RT.FOOTNOTES)
+
+
+def _set_numbering_start(document: Any, start: int) -> None:
+    """Number footnotes from ``start`` (an excerpt whose notes begin at 11, say)."""
+    sect_pr = document.element.body.sectPr
+    props = _w("footnotePr")
+    _sub(props, "numStart", val=str(start))
+    # The schema orders sectPr children: header/footer references come before footnotePr.
+    refs = sect_pr.findall(qn("w:headerReference")) + sect_pr.findall(qn("w:footerReference"))
+    sect_pr.insert(len(refs), props)
 
 
 def _set_core_properties(document: Any, doc: ReadDocument) -> None:

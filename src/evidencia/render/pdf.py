@@ -4,6 +4,9 @@ The layout is deliberately plain and regular (one column, fixed sizes, footnotes
 of the page that cites them) so that ``ingest.readers.pdf`` can be tested against it by
 round trip, while still looking like the reports NGOs publish. Noto Sans is used because it
 covers the Latin, Greek and Cyrillic scripts the network writes in.
+
+PyMuPDF's annotations are partial, so its untyped calls are confined to ``_put``, ``_Fonts``
+and ``render_pdf`` and marked there.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ HEADING_SIZES = (16.0, 13.5, 12.0)
 TITLE_SIZE = 20.0
 FOOTNOTE_SIZE = 8.0
 FOOTNOTE_LEADING = 10.0
-FOOTNOTE_INDENT = 14.0
+FOOTNOTE_INDENT = 16.0
 #: Space between the body and the footnote rule, and between the rule and the first note.
 RULE_GAP_ABOVE, RULE_GAP_BELOW = 6.0, 4.0
 RULE_LENGTH = 90.0
@@ -90,16 +93,17 @@ class _Fonts:
     """The three Noto Sans faces, with word widths cached because documents repeat words."""
 
     def __init__(self) -> None:
-        self.regular = pymupdf.Font("notos")
-        self.bold = pymupdf.Font("notosbo")
-        self.italic = pymupdf.Font("notosit")
+        self.regular, self.bold, self.italic = (
+            pymupdf.Font(name)  # type: ignore[no-untyped-call]
+            for name in ("notos", "notosbo", "notosit")
+        )
         self._widths: dict[tuple[str, str], float] = {}
 
     def width(self, font: pymupdf.Font, text: str, size: float) -> float:
         key = (font.name, text)
         unit = self._widths.get(key)
         if unit is None:
-            unit = float(font.text_length(text, fontsize=1.0))
+            unit = float(font.text_length(text, fontsize=1.0))  # type: ignore[no-untyped-call]
             self._widths[key] = unit
         return unit * size
 
@@ -116,9 +120,7 @@ class _Layout:
         self.pages: list[_Page] = []
         f = self.fonts
         self.body = _Style(f.regular, BODY_SIZE, BODY_SIZE * 1.38, 0.0, 7.5)
-        self.headings = [
-            _Style(f.bold, size, size * 1.3, 14.0, 5.0) for size in HEADING_SIZES
-        ]
+        self.headings = [_Style(f.bold, size, size * 1.3, 14.0, 5.0) for size in HEADING_SIZES]
         self.title = _Style(f.bold, TITLE_SIZE, TITLE_SIZE * 1.25, 0.0, 14.0)
         self.item = _Style(f.regular, BODY_SIZE, BODY_SIZE * 1.38, 0.0, 4.0, LIST_TEXT_INDENT)
         self.quote = _Style(f.italic, BODY_SIZE, BODY_SIZE * 1.38, 0.0, 7.5, QUOTE_INDENT, 24.0)
@@ -132,7 +134,8 @@ class _Layout:
         if self.pages:
             self._finish(self.current)
         page = self.doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
-        self.pages.append(_Page(page, pymupdf.TextWriter(page.rect), len(self.pages) + 1))
+        writer = pymupdf.TextWriter(page.rect)  # type: ignore[no-untyped-call]
+        self.pages.append(_Page(page, writer, len(self.pages) + 1))
         if self.carry:
             take = self.carry[:MAX_FOOTNOTE_LINES]
             self.carry = self.carry[MAX_FOOTNOTE_LINES:]
@@ -175,7 +178,10 @@ class _Layout:
         pieces: list[str] = []
         start = 0
         for end in range(1, len(word) + 1):
-            if self.fonts.width(style.font, word[start:end], style.size) > width and end - 1 > start:
+            if (
+                self.fonts.width(style.font, word[start:end], style.size) > width
+                and end - 1 > start
+            ):
                 pieces.append(word[start : end - 1])
                 start = end - 1
         pieces.append(word[start:])
@@ -184,9 +190,7 @@ class _Layout:
     def wrap_note(self, note: FootnoteDraft) -> list[_NoteLine]:
         style = _Style(self.fonts.regular, FOOTNOTE_SIZE, FOOTNOTE_LEADING, 0, 0, FOOTNOTE_INDENT)
         lines = self.wrap(note.text, style) or [_Line("", 0.0)]
-        return [
-            _NoteLine(line.text, note.label if i == 0 else "") for i, line in enumerate(lines)
-        ]
+        return [_NoteLine(line.text, note.label if i == 0 else "") for i, line in enumerate(lines)]
 
     # -- placing ----------------------------------------------------------------------
 
@@ -215,14 +219,12 @@ class _Layout:
         self.printed.update(refs)
         baseline = page.y + style.size * 1.05
         if line.bullet:
-            page.writer.append((MARGIN_X + LIST_INDENT, baseline), BULLET, style.font, style.size)
-        _, end = page.writer.append((line.x, baseline), line.text, style.font, style.size)
+            _put(page, MARGIN_X + LIST_INDENT, baseline, BULLET, style.font, style.size)
+        end = _put(page, line.x, baseline, line.text, style.font, style.size)
         if line.marker:
             rise = style.size * MARKER_RISE
             marker_font = self.fonts.regular
-            page.writer.append(
-                (end.x, baseline - rise), line.marker, marker_font, style.size * MARKER_SCALE
-            )
+            _put(page, end, baseline - rise, line.marker, marker_font, style.size * MARKER_SCALE)
         page.y += style.leading
 
     def _note_lines(self, label: str) -> list[_NoteLine]:
@@ -243,11 +245,12 @@ class _Layout:
         """Notes hang their label in front of the text, as most printed reports do."""
         baseline = y + FOOTNOTE_SIZE * 1.05
         font = self.fonts.regular
+        x = MARGIN_X + FOOTNOTE_INDENT
         if line.label:
-            page.writer.append((MARGIN_X, baseline), line.label, font, FOOTNOTE_SIZE)
+            label_end = _put(page, MARGIN_X, baseline, line.label, font, FOOTNOTE_SIZE)
+            x = max(x, label_end + FOOTNOTE_SIZE / 2)  # long labels push the first line right
         if line.text:
-            x = MARGIN_X + FOOTNOTE_INDENT
-            page.writer.append((x, baseline), line.text, font, FOOTNOTE_SIZE)
+            _put(page, x, baseline, line.text, font, FOOTNOTE_SIZE)
 
     def _finish(self, page: _Page) -> None:
         """Write the page's text, footnote area and page number."""
@@ -260,15 +263,20 @@ class _Layout:
                 y += FOOTNOTE_LEADING
         number = str(page.number)
         width = self.fonts.width(self.fonts.regular, number, PAGE_NUMBER_SIZE)
-        page.writer.append(
-            ((PAGE_WIDTH - width) / 2, FOOTER_BASELINE), number, self.fonts.regular, PAGE_NUMBER_SIZE
+        _put(
+            page,
+            (PAGE_WIDTH - width) / 2,
+            FOOTER_BASELINE,
+            number,
+            self.fonts.regular,
+            PAGE_NUMBER_SIZE,
         )
-        page.writer.write_text(page.page)
+        page.writer.write_text(page.page)  # type: ignore[no-untyped-call]
 
 
 def render_pdf(doc: ReadDocument, path: Path) -> None:
     """Write ``doc`` to ``path`` as an A4 PDF; the same input always gives the same bytes."""
-    pdf = pymupdf.open()
+    pdf = pymupdf.open()  # type: ignore[no-untyped-call]
     notes = {note.label: note for note in doc.footnotes}
     layout = _Layout(pdf, notes)
     if doc.title:
@@ -285,8 +293,17 @@ def render_pdf(doc: ReadDocument, path: Path) -> None:
     layout.close()
     pdf.set_metadata({"title": doc.title or "", "producer": "evidencia", "creator": "evidencia"})
     pdf.subset_fonts()
-    pdf.save(path, garbage=3, deflate=True, no_new_id=True, reproducible=True)
-    pdf.close()
+    # A fixed document ID keeps the bytes reproducible.
+    pdf.save(path, garbage=3, deflate=True, no_new_id=True)  # type: ignore[no-untyped-call]
+    pdf.close()  # type: ignore[no-untyped-call]
+
+
+def _put(
+    page: _Page, x: float, baseline: float, text: str, font: pymupdf.Font, size: float
+) -> float:
+    """Queue ``text`` on the page's writer and return the x where it ends."""
+    _, end = page.writer.append((x, baseline), text, font, size)  # type: ignore[no-untyped-call]
+    return float(end.x)
 
 
 def _place_block(layout: _Layout, block: Block, following: Block | None) -> None:

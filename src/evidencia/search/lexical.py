@@ -38,6 +38,7 @@ class Hit:
     doc_type: str
     access: str
     footnotes: list[dict[str, str]] = field(default_factory=list)
+    also_in: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,7 +66,6 @@ def search(
     levels: tuple[str, ...] = ALL_LEVELS,
 ) -> list[Hit]:
     """Passages matching ``query`` that a viewer allowed ``levels`` may see, best first."""
- 
 
     placeholders = ", ".join(f":level{i}" for i in range(len(levels)))
     params: dict[str, Any] = {f"level{i}": lvl for i, lvl in enumerate(levels)}
@@ -92,9 +92,29 @@ def search(
     ]
     if phrase:
         hits.sort(key=lambda h: (phrase not in _normalise(h.text), -h.score))
-    hits = hits[:limit]
+    hits = _collapse_copies(hits)[:limit]
     _attach_footnotes(session, hits)
     return hits
+
+
+def _collapse_copies(hits: list[Hit]) -> list[Hit]:
+    """The same passage in several versions of a document is shown once, at its best rank;
+    the copy that can be cited to a page is preferred, and the others are listed."""
+    first: dict[str, int] = {}
+    unique: list[Hit] = []
+    for hit in hits:
+        key = _normalise(hit.text)
+        if key not in first:
+            first[key] = len(unique)
+            unique.append(hit)
+            continue
+        kept = unique[first[key]]
+        if kept.page is None and hit.page is not None:
+            hit.also_in, kept.also_in = [*kept.also_in, kept.document_id], []
+            unique[first[key]] = hit
+        else:
+            kept.also_in.append(hit.document_id)
+    return unique
 
 
 def _normalise(value: str) -> str:

@@ -37,22 +37,34 @@ def check(store: Store, *, verify_hashes: bool = True) -> Report:
         for row in conn.execute(text("PRAGMA foreign_key_check")):
             report.problems.append(f"dangling reference in {row[0]} (row {row[1]})")
         try:
-            conn.execute(text("INSERT INTO passage_fts(passage_fts, rank) VALUES ('integrity-check', 1)"))
+            conn.execute(
+                text("INSERT INTO passage_fts(passage_fts, rank) VALUES ('integrity-check', 1)")
+            )
         except Exception as exc:  # the FTS module reports corruption as an SQL error
             report.problems.append(f"full-text index does not match the passages: {exc}")
         for table in ("document", "passage", "footnote", "ingestion"):
-            report.counts[table] = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
-        empty = conn.execute(
-            text("SELECT d.id FROM document d WHERE NOT EXISTS "
-                 "(SELECT 1 FROM passage p WHERE p.document_id = d.id)")  # fmt: skip
-        ).scalars().all()
+            report.counts[table] = int(
+                conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0
+            )
+        empty = (
+            conn.execute(
+                text(
+                    "SELECT d.id FROM document d WHERE NOT EXISTS "
+                    "(SELECT 1 FROM passage p WHERE p.document_id = d.id)"
+                )
+            )
+            .scalars()
+            .all()
+        )
         for doc_id in empty:
             report.problems.append(f"document {doc_id} has no passages")
-        running = conn.execute(text("SELECT count(*) FROM ingestion WHERE status='running'")).scalar()
+        running = conn.execute(
+            text("SELECT count(*) FROM ingestion WHERE status='running'")
+        ).scalar()
         if running:
             report.warnings.append(
-                f"{running} ingestion(s) still marked running (a run in progress, or killed: "
-                "the next ingest marks them interrupted and re-running the same command completes them)"
+                f"{running} ingestion(s) still marked running: a run in progress, or one that "
+                "was killed (re-running the same ingest command completes it)"
             )
         stored = conn.execute(text("SELECT id, sha256, blob_path, size_bytes FROM document")).all()
     known = set()
@@ -68,7 +80,11 @@ def check(store: Store, *, verify_hashes: bool = True) -> Report:
     if store.home.files.is_dir():
         for path in store.home.files.rglob("*"):
             if path.is_file() and path.name.startswith(".incoming-"):
-                report.warnings.append(f"unfinished copy left by a crash: {path.relative_to(store.home.root)}")
+                report.warnings.append(
+                    f"unfinished copy left by a crash: {path.relative_to(store.home.root)}"
+                )
             elif path.is_file() and path.name not in known:
-                report.warnings.append(f"original not referenced by any document: {path.relative_to(store.home.root)}")
+                report.warnings.append(
+                    f"original not referenced by any document: {path.relative_to(store.home.root)}"
+                )
     return report

@@ -112,7 +112,9 @@ def write_document(
     session.add_all(PassageFootnote(passage_id=p, footnote_id=f) for p, f in sorted(links))
     for other_id, similarity in versions:
         session.add(
-            DocumentLink(document_id=doc.id, other_id=other_id, kind="version", similarity=similarity)
+            DocumentLink(
+                document_id=doc.id, other_id=other_id, kind="version", similarity=similarity
+            )
         )
     return doc
 

@@ -66,7 +66,9 @@ class Passage(Base):
     __tablename__ = "passage"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
     order: Mapped[int] = mapped_column("ord", Integer)
     page: Mapped[int | None] = mapped_column(Integer)
     heading_path: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -85,7 +87,9 @@ class Footnote(Base):
     __tablename__ = "footnote"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
     label: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     page: Mapped[int | None] = mapped_column(Integer)
@@ -115,7 +119,9 @@ class DocumentLink(Base):
     __tablename__ = "document_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
     other_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="version")
     similarity: Mapped[float] = mapped_column(Float)

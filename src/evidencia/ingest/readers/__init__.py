@@ -1,1 +1,1 @@
-"""One reader per format. ``registry.readers()`` lists them; see ``base.Reader`` for the contract."""
+"""One reader per format; ``ingest.registry`` lists them, ``base.Reader`` is the contract."""

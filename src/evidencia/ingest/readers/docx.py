@@ -410,8 +410,10 @@ class _Styles:
         names = " ".join(f"{s.name} {s.style_id}" for s in chain)
         if _QUOTE.search(names):
             return BlockKind.QUOTE, 0
-        if _numbered(ppr) or any(s.numbered for s in chain) or any(
-            _LIST.match(s.name) or _LIST.match(s.style_id) for s in chain
+        if (
+            _numbered(ppr)
+            or any(s.numbered for s in chain)
+            or any(_LIST.match(s.name) or _LIST.match(s.style_id) for s in chain)
         ):
             return BlockKind.LIST_ITEM, _list_level(ppr)
         return BlockKind.PARAGRAPH, 0
@@ -447,3 +449,222 @@ def _list_level(ppr: etree._Element | None) -> int:
     num = ppr.find(f"{_W}numPr") if ppr is not None else None
     value = _val(num.find(f"{_W}ilvl")) if num is not None else None
     return int(value) if value is not None and value.isdigit() else 0
+
+
+def _note_format(document: Any, kind: str) -> tuple[str, int]:
+    """(numFmt, numStart) for footnotes or endnotes: the section's setting, else the document's."""
+    holders = (document.element.body.find(f"{_W}sectPr"), document.settings.element)
+    fmt, start = None, None
+    for holder in holders:
+        props = holder.find(f"{_W}{kind}Pr") if holder is not None else None
+        if props is not None:
+            fmt = fmt or _val(props.find(f"{_W}numFmt"))
+            start = start or _val(props.find(f"{_W}numStart"))
+    first = int(start) if start is not None and start.isdigit() else 1
+    return fmt or _DEFAULT_FORMAT[kind], first
+
+
+def _format_number(n: int, fmt: str) -> str:
+    """Print a note number the way Word does for the common formats."""
+    if fmt in ("lowerRoman", "upperRoman"):
+        roman = _roman(n)
+        return roman.lower() if fmt == "lowerRoman" else roman
+    if fmt in ("lowerLetter", "upperLetter"):
+        letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letters if fmt == "lowerLetter" else letters.upper()
+    if fmt == "chicago":
+        return "*†‡§"[(n - 1) % 4] * ((n - 1) // 4 + 1)
+    return str(n)
+
+
+def _roman(n: int) -> str:
+    out = []
+    for value, numeral in (
+        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    ):  # fmt: skip
+        count, n = divmod(n, value)
+        out.append(numeral * count)
+    return "".join(out)
+
+
+class _Extractor:
+    """Walks the body once, numbering notes in reference order as Word displays them."""
+
+    def __init__(self, document: Any, limits: Limits) -> None:
+        self.document = document
+        self.limits = limits
+        self.body: etree._Element = document.element.body
+        self.styles = _Styles(document.styles.element)
+        self.notes = {kind: self._note_texts(kind) for kind in _NOTE_PARTS}
+        self.formats = {kind: _note_format(document, kind) for kind in _NOTE_PARTS}
+        self.counters = dict.fromkeys(_NOTE_PARTS, 0)
+        self.labels: dict[tuple[str, str], str] = {}
+        self.custom_marks: set[tuple[str, str]] = set()
+        self.note_pages: dict[tuple[str, str], int | None] = {}
+        self.pages_from = self._page_source()
+        self.page: int | None = 1 if self.pages_from else None
+        self.blocks: list[Block] = []
+        self.title: str | None = None
+        self.chars = 0
+
+    def run(self) -> ReadDocument:
+        self._walk(self.body)
+        props = self.document.core_properties
+        title = self.title or _clean(props.title or "") or None
+        if not self.blocks and not title:
+            raise ReadError("the document has no readable text")
+        metadata: dict[str, str] = {}
+        if props.author and _clean(props.author):
+            metadata["author"] = _clean(props.author)
+        if props.created:
+            metadata["date"] = props.created.date().isoformat()
+        if props.language:
+            metadata["language"] = props.language.split("-")[0].lower()
+        return ReadDocument(
+            blocks=self.blocks,
+            footnotes=self._footnotes(),
+            title=title,
+            page_count=self.page,
+            metadata=metadata,
+        )
+
+    def _page_source(self) -> str | None:
+        """Which breaks give pages: Word's record of its own layout when present (it already
+        includes hard breaks), else explicit page breaks, else none (no pages at all)."""
+        if next(self.body.iter(f"{_W}lastRenderedPageBreak"), None) is not None:
+            return "rendered"
+        for br in self.body.iter(f"{_W}br"):
+            if br.get(f"{_W}type") == "page":
+                return "hard"
+        return "hard" if next(self.body.iter(f"{_W}pageBreakBefore"), None) is not None else None
+
+    def _note_texts(self, kind: str) -> dict[str, str]:
+        """Note id -> text, separators left out."""
+        try:
+            part = self.document.part.part_related_by(_NOTE_PARTS[kind])
+        except KeyError:
+            return {}
+        try:
+            root = etree.fromstring(part.blob, _SAFE_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise ReadError(f"not a valid DOCX: the {kind}s are malformed ({exc})") from exc
+        texts: dict[str, str] = {}
+        for note in root.iter(f"{_W}{kind}"):
+            if note.get(f"{_W}type", "normal") != "normal":
+                continue
+            builder = _Builder(page=None)
+            self._feed(note, builder, in_body=False)
+            texts[note.get(f"{_W}id", "")] = builder.text()
+        return texts
+
+    def _footnotes(self) -> list[FootnoteDraft]:
+        """Notes in order of first reference; a custom mark reused for the same text is one note
+        (Word needs a separate note per reference, so a note cited twice is stored twice)."""
+        drafts: dict[tuple[str, str], FootnoteDraft] = {}
+        for (kind, note_id), label in self.labels.items():
+            text = self.notes[kind][note_id]
+            if (kind, note_id) in self.custom_marks and text.startswith(label):
+                text = text[len(label) :].strip()  # the note repeats its custom mark
+            if text and (label, text) not in drafts:
+                drafts[label, text] = FootnoteDraft(label, text, self.note_pages[kind, note_id])
+        return list(drafts.values())
+
+    def _walk(self, container: etree._Element) -> None:
+        for el in _block_children(container):
+            if el.tag == _P:
+                self._body_paragraph(el)
+            else:
+                self._table(el)
+
+    def _body_paragraph(self, p: etree._Element) -> None:
+        kind, level = self.styles.classify(p)
+        ppr = p.find(f"{_W}pPr")
+        before = ppr.find(f"{_W}pageBreakBefore") if ppr is not None else None
+        if (
+            self.page is not None
+            and self.pages_from == "hard"
+            and before is not None
+            and _on(before.get(f"{_W}val"))
+        ):
+            self.page += 1
+        builder = _Builder(page=self.page)
+        self._paragraph_into(p, builder, in_body=True)
+        if kind is None:
+            if self.title is None and builder.text():
+                self.title = builder.text()
+                builder.parts.clear()
+            kind, level = BlockKind.HEADING, 1
+        self._emit(builder, kind, level)
+
+    def _table(self, tbl: etree._Element) -> None:
+        """One TABLE block per row, cells joined with " | "; nested tables fold into cells."""
+        for tr in _rows(tbl):
+            builder = _Builder(page=self.page)
+            cells = []
+            for tc in _cells(tr):
+                start = len(builder.parts)
+                self._feed(tc, builder, in_body=True)
+                cells.append(_clean("".join(builder.parts[start:])))
+            builder.parts = [" | ".join(cells)] if any(cells) else []
+            self._emit(builder, BlockKind.TABLE, 0)
+
+    def _feed(self, container: etree._Element, builder: _Builder, in_body: bool) -> None:
+        """All text under ``container`` into one builder (table cells, notes)."""
+        for el in _block_children(container):
+            if el.tag == _P:
+                self._paragraph_into(el, builder, in_body)
+            else:
+                for tr in _rows(el):
+                    for tc in _cells(tr):
+                        self._feed(tc, builder, in_body)
+            builder.parts.append(" ")
+
+    def _paragraph_into(self, p: etree._Element, builder: _Builder, in_body: bool) -> None:
+        for event in _inline(p):
+            if isinstance(event, _Text):
+                builder.parts.append(event.text)
+            elif isinstance(event, _TextBox):
+                builder.boxes.append(event.content)
+            elif not in_body:
+                continue  # a note's own page breaks and references say nothing about the body
+            elif isinstance(event, _NoteRef):
+                label = self._label(event)
+                if label is not None:
+                    builder.refs.append(label)
+            elif self.page is not None and self.pages_from == (
+                "rendered" if event.rendered else "hard"
+            ):
+                self.page += 1
+                if not builder.text():
+                    builder.page = self.page
+
+    def _emit(self, builder: _Builder, kind: BlockKind, level: int) -> None:
+        text = builder.text()
+        if text:
+            self.chars += len(text)
+            if self.chars > self.limits.max_text_chars:
+                raise ReadError(
+                    f"the document is too long (over {self.limits.max_text_chars:,} characters)"
+                )
+            self.blocks.append(Block(text, kind, builder.page, level, builder.refs))
+        elif builder.refs and self.blocks:
+            self.blocks[-1].footnote_refs.extend(builder.refs)  # a marker alone on its line
+        for box in builder.boxes:
+            self._walk(box)
+
+    def _label(self, ref: _NoteRef) -> str | None:
+        """The printed label of a referenced note: its custom mark, else Word's next number."""
+        key = (ref.kind, ref.note_id)
+        if ref.note_id not in self.notes[ref.kind]:
+            return None  # a reference to a note that does not exist
+        if key not in self.labels:
+            if ref.mark is not None:
+                self.labels[key] = ref.mark
+                self.custom_marks.add(key)
+            else:
+                self.counters[ref.kind] += 1
+                fmt, start = self.formats[ref.kind]
+                self.labels[key] = _format_number(self.counters[ref.kind] + start - 1, fmt)
+            self.note_pages[key] = self.page
+        return self.labels[key] if self.notes[ref.kind][ref.note_id] else None

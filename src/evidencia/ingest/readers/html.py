@@ -19,13 +19,30 @@ from evidencia.ingest.sniff import HTML
 from evidencia.model import Block, BlockKind, FootnoteDraft, ReadDocument, ReadError
 
 _DROP_TAGS = (
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
-    "nav", "header", "footer", "aside", "form", "button", "select", "menu", "dialog",
-)  # fmt: skip
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "select",
+    "menu",
+    "dialog",
+)
 _BOILERPLATE = re.compile(
     r"\b(cookie|consent|banner|menu|navbar|breadcrumb|share|social|related|comment|advert|"
-    r"newsletter|subscribe|sidebar|popup|promo)", re.I
-)  # fmt: skip
+    r"newsletter|subscribe|sidebar|popup|promo)",
+    re.I,
+)
 _NOTE_ID = re.compile(r"^(?:fn|footnote|note|endnote)[-_:]?(\w+)$", re.I)
 _REF_HREF = re.compile(r"^#(?:fn|footnote|note|endnote)[-_:]?(\w+)$", re.I)
 _BLOCK_TAGS = {"p", "li", "blockquote", "pre", "dd", "dt", "figcaption", "tr"}
@@ -128,9 +145,11 @@ def _blocks(main: html.HtmlElement) -> list[Block]:
         else:
             continue
         refs = _take_refs(el)
-        text = _clean(el.text_content() if el.tag != "tr" else " | ".join(
-            _clean(c.text_content()) for c in el if isinstance(c.tag, str)
-        ))  # fmt: skip
+        text = _clean(
+            el.text_content()
+            if el.tag != "tr"
+            else " | ".join(_clean(c.text_content()) for c in el if isinstance(c.tag, str))
+        )
         if text:
             blocks.append(Block(text=text, kind=kind, level=level, footnote_refs=refs))
     return blocks
@@ -160,7 +179,9 @@ def _take_refs(el: html.HtmlElement) -> list[str]:
         m = _REF_HREF.match(a.get("href", ""))
         if m:
             refs.append(m.group(1))
-            holder = a.getparent() if a.getparent() is not None and a.getparent().tag == "sup" else a
+            holder = (
+                a.getparent() if a.getparent() is not None and a.getparent().tag == "sup" else a
+            )
             holder.drop_tree()
     return refs
 

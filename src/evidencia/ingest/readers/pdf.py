@@ -10,6 +10,7 @@ data, to keep extraction close to the speed of plain text extraction.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 _MARKER_TEXT = re.compile(r"[\d*†‡§]{1,4}(?:\s*[,–-]\s*[\d*†‡§]{1,4})*")
 _NOTE_START = re.compile(
-    rf"\s*(?:{_OPEN}([^{_CLOSE}]*){_CLOSE}|([⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(\d{{1,3}}|[*†‡§]{{1,3}})(?=[\s.)]|$))"
+    rf"\s*(?:{_OPEN}([^{_CLOSE}]*){_CLOSE}|([⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(\d{{1,4}}|[*†‡§]{{1,3}})(?=[\s.)]|$))"
     r"[.)]?\s*"
 )
 _MARKERS = re.compile(
@@ -47,7 +48,9 @@ _PAGE_NUMBER = re.compile(
 _BULLET = re.compile(r"([•◦▪▫‣●○■□►▸➢✓✔·])\s*|([-–*])\s+")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_JUNK_TITLE = re.compile(r"\.(?:docx?|pdf|indd|rtf|odt|pages)\s*$|^(?:untitled|microsoft word)", re.I)
+_JUNK_TITLE = re.compile(
+    r"\.(?:docx?|pdf|indd|rtf|odt|pages)\s*$|^(?:untitled|microsoft word)", re.I
+)
 
 #: Outer share of the page height where running headers and footers live.
 _RUNNING_BAND = 0.08
@@ -79,7 +82,7 @@ class PdfReader(Reader):
 
     def read(self, path: Path, limits: Limits) -> ReadDocument:
         try:
-            pdf = pymupdf.open(path, filetype="pdf")
+            pdf = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
         except (RuntimeError, ValueError) as exc:
             raise ReadError(f"not a valid PDF: {exc}") from None
         with pdf:
@@ -91,8 +94,13 @@ class PdfReader(Reader):
                 raise ReadError(
                     f"too many pages: {pdf.page_count} (the limit is {limits.max_pages})"
                 )
+            pages: list[list[_Line]] = []
+            heights: list[float] = []
             try:
-                pages = [_page_lines(page) for page in pdf]
+                for i in range(pdf.page_count):
+                    page = pdf[i]
+                    pages.append(_page_lines(page))
+                    heights.append(page.rect.height)
             except RuntimeError as exc:
                 raise ReadError(f"damaged PDF: {exc}") from None
             chars = sum(len(line.text) for lines in pages for line in lines)
@@ -101,17 +109,17 @@ class PdfReader(Reader):
                     raise ReadError("not a valid PDF: the file is damaged or truncated")
                 raise ReadError("no text layer (scanned PDF?)")
             if chars > limits.max_text_chars:
-                raise ReadError(f"too much text: {chars} characters (the limit is "
-                                f"{limits.max_text_chars})")
+                raise ReadError(
+                    f"too much text: {chars} characters (the limit is {limits.max_text_chars})"
+                )
             meta = {k: v for k, v in (pdf.metadata or {}).items() if isinstance(v, str) and v}
-            heights = [page.rect.height for page in pdf]
         return _Analysis(pages, heights).document(meta)
 
 
 def _page_lines(page: pymupdf.Page) -> list[_Line]:
     """The page's visual lines in content order, with fragments on one baseline merged."""
     out: list[_Line] = []
-    data: dict[str, Any] = page.get_text("dict", flags=_FLAGS)
+    data: dict[str, Any] = page.get_text("dict", flags=_FLAGS)  # type: ignore[no-untyped-call]
     for number, block in enumerate(data["blocks"]):
         if block["type"] != 0:
             continue
@@ -134,7 +142,7 @@ def _make_line(spans: list[dict[str, Any]], block: int) -> _Line | None:
     parts: list[str] = []
     bold = total = 0
     for span in spans:
-        text: str = span["text"]
+        text: str = span["text"].translate(_CONTROL)
         if not text:
             continue
         stripped = text.strip()
@@ -148,7 +156,7 @@ def _make_line(spans: list[dict[str, Any]], block: int) -> _Line | None:
         total += len(stripped)
         if span["flags"] & _BOLD or "Bold" in span["font"]:
             bold += len(stripped)
-    text = "".join(parts).translate(_CONTROL)
+    text = "".join(parts)
     if not text.strip():
         return None
     x0, y0, x1, y1 = (float(v) for v in main["bbox"])
@@ -192,7 +200,7 @@ class _Analysis:
         """The usual baseline-to-baseline distance of body lines within one paragraph."""
         steps: Counter[float] = Counter()
         for lines in self.pages:
-            for prev, line in zip(lines, lines[1:], strict=False):
+            for prev, line in itertools.pairwise(lines):
                 step = line.baseline - prev.baseline
                 if _size_class(line.size, self.body) == 0 == _size_class(prev.size, self.body) and (
                     0.9 * self.body < step < 2.5 * self.body
@@ -213,8 +221,11 @@ class _Analysis:
             body = [line for line in lines if id(line) not in title_lines]
             blocks.extend(self._blocks(body, number, levels))
         _resolve_markers(blocks, notes)
-        metadata = {k: meta[k] for k in ("author", "subject", "keywords", "creator", "producer")
-                    if k in meta}
+        metadata: dict[str, str] = {
+            k: meta[k]
+            for k in ("author", "subject", "keywords", "creator", "producer")
+            if k in meta
+        }
         return ReadDocument(
             blocks=[b for b in blocks if b.text or b.footnote_refs],
             footnotes=notes,
@@ -235,7 +246,10 @@ class _Analysis:
             for line in lines:
                 key = None
                 if line.y1 < top or line.y0 > bottom:
-                    key = (re.sub(r"\d+", "#", " ".join(line.text.lower().split())), round(line.y0 / 6))
+                    key = (
+                        re.sub(r"\d+", "#", " ".join(line.text.lower().split())),
+                        round(line.y0 / 6),
+                    )
                 page_keys.append((line, key))
             seen.update({key for _, key in page_keys if key is not None})
             keyed.append(page_keys)
@@ -264,13 +278,18 @@ class _Analysis:
         notes: list[FootnoteDraft] = []
         parts: list[list[str]] = []
         carry: FootnoteDraft | None = None  # the last note, which may go on over the page
+        last: int | None = None  # the last numeric label
         for number, lines in enumerate(self.pages, start=1):
             main = [line.y1 for line in lines if line.size >= self.body * _SMALL_RATIO]
             if not main and carry is None:
                 continue
             floor = max(main, default=-1.0) - 1
             zone = sorted(
-                (line for line in lines if line.size < self.body * _SMALL_RATIO and line.y0 >= floor),
+                (
+                    line
+                    for line in lines
+                    if line.size < self.body * _SMALL_RATIO and line.y0 >= floor
+                ),
                 key=lambda line: line.y0,
             )
             page_markers = {
@@ -281,7 +300,8 @@ class _Analysis:
             for line in zone:
                 match = _NOTE_START.match(line.text)
                 label = _note_label(match)
-                if match and label and _starts_note(label, current, page_markers):
+                if match and label and _starts_note(label, last, page_markers):
+                    last = int(label) if label.isdigit() else last
                     current = FootnoteDraft(label, "", number)
                     notes.append(current)
                     parts.append([line.text[match.end() :]])
@@ -310,9 +330,7 @@ class _Analysis:
         positions = [i for i, line in enumerate(first) if abs(line.size - largest) < 0.3]
         lines = [first[i] for i in positions]
         text = _strip_markers(self._join([line.text for line in lines]))
-        elsewhere = any(
-            abs(line.size - largest) < 0.3 for page in self.pages[1:] for line in page
-        )
+        elsewhere = any(abs(line.size - largest) < 0.3 for page in self.pages[1:] for line in page)
         contiguous = positions[-1] - positions[0] == len(positions) - 1
         if elsewhere or not contiguous or len(lines) > 4:
             return set(), text
@@ -374,24 +392,30 @@ class _Analysis:
 
     def _join(self, texts: list[str]) -> str:
         """Join lines with spaces, undoing end-of-line hyphenation where the word exists."""
-        out = ""
+        out: list[str] = []
         for text in texts:
             text = text.strip()
-            if not out:
-                out = text
-            elif out.endswith(_SOFT_HYPHEN):
-                out = out[:-1] + text
-            elif _HYPHENATED.search(out) and text[:1].islower() and self._dehyphenate(out, text):
-                out = out[:-1] + text
-            else:
-                out = out + " " + text
-        return " ".join(out.replace(_SOFT_HYPHEN, "").split())
+            if not text:
+                continue
+            prev = out[-1] if out else ""
+            if prev.endswith(_SOFT_HYPHEN) or (
+                _HYPHENATED.search(prev[-2:])
+                and text[:1].islower()
+                and self._dehyphenate(prev, text)
+            ):
+                out[-1] = prev[:-1]
+            elif out:
+                out.append(" ")
+            out.append(text)
+        return " ".join("".join(out).replace(_SOFT_HYPHEN, "").split())
 
     def _dehyphenate(self, left: str, right: str) -> bool:
         """Join "immi-" + "gration" unless only the hyphenated form occurs in the document."""
         if self.vocabulary is None:
             self.vocabulary = {
-                word.lower() for lines in self.pages for line in lines
+                word.lower()
+                for lines in self.pages
+                for line in lines
                 for word in _WORD.findall(line.text)
             }
         head = left.split()[-1][:-1].lower()
@@ -429,11 +453,15 @@ def _note_label(match: re.Match[str] | None) -> str:
     return match.group(3)
 
 
-def _starts_note(label: str, current: FootnoteDraft | None, markers: set[str]) -> bool:
-    """Numbers also begin ordinary lines ("2015 saw…"), so accept them only in sequence."""
-    if current is None or label in markers or not label.isdigit():
+def _starts_note(label: str, last: int | None, markers: set[str]) -> bool:
+    """Numbers also begin ordinary lines ("2015 saw…"), so unmarked ones must follow on
+    closely from the last label (endnotes may skip a few) or restart at 1."""
+    if label in markers or not label.isdigit():
         return True
-    return current.label.isdigit() and int(label) == int(current.label) + 1
+    number = int(label)
+    if last is None:
+        return number <= 10
+    return number == 1 or last < number <= last + 5
 
 
 def _marker_labels(text: str) -> list[str]:

@@ -15,7 +15,7 @@ import charset_normalizer
 
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.readers.base import Reader
-from evidencia.ingest.sniff import TEXT, Sniffed
+from evidencia.ingest.sniff import TEXT
 from evidencia.model import Block, BlockKind, FootnoteDraft, ReadDocument, ReadError
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
