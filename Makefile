@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_HOME ?= var/demo
 SEEDS ?= ../shared/seeds
 
-.PHONY: demo test lint typecheck unit bench install clean
+.PHONY: demo test lint typecheck unit bench docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
+
+docs: $(STAMP)
+	$(BIN)/typer evidencia.cli utils docs --name evidencia --output docs/cli.md
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -9,7 +9,7 @@ import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from lxml import etree, html
 
@@ -21,6 +21,9 @@ from evidencia.render.docx import render_docx
 from evidencia.render.html import render_html
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WPS_NS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+V_NS = "urn:schemas-microsoft-com:vml"
 
 
 def report() -> ReadDocument:
@@ -180,6 +183,31 @@ def test_docx_from_word_conventions(tmp_path: Path) -> None:
     assert [(f.label, f.text, f.page) for f in got.footnotes] == [("i", "An endnote.", 2)]
 
 
+def test_docx_reads_revisions_fields_and_text_boxes(tmp_path: Path) -> None:
+    """Deleted text is dropped; a text box (stored twice, DrawingML and VML) is read once."""
+    document = docx.Document()
+    document.element.body.insert(
+        0,
+        parse_xml(
+            f'<w:sdt xmlns:w="{W_NS}" xmlns:mc="{MC_NS}" xmlns:wps="{WPS_NS}" xmlns:v="{V_NS}">'
+            "<w:sdtContent><w:p><w:hyperlink><w:r><w:t>Linked</w:t></w:r></w:hyperlink>"
+            '<w:r><w:t xml:space="preserve"> and </w:t></w:r>'
+            '<w:del w:id="1" w:author="x"><w:r><w:delText>deleted</w:delText></w:r></w:del>'
+            '<w:ins w:id="2" w:author="x"><w:r><w:t>inserted</w:t></w:r></w:ins>'
+            '<w:fldSimple w:instr="PAGE"><w:r><w:t> 7</w:t></w:r></w:fldSimple>'
+            '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>'
+            "<w:txbxContent><w:p><w:r><w:t>Boxed</w:t></w:r></w:p></w:txbxContent>"
+            "</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>"
+            "<w:txbxContent><w:p><w:r><w:t>Boxed</w:t></w:r></w:p></w:txbxContent>"
+            "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+            "</w:sdtContent></w:sdt>"
+        ),
+    )
+    path = tmp_path / "revisions.docx"
+    document.save(str(path))
+    assert [b.text for b in read(path).blocks] == ["Linked and inserted 7", "Boxed"]
+
+
 def _add_endnotes(document: docx.document.Document, notes: dict[str, str]) -> None:
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.opc.packuri import PackURI
@@ -312,6 +340,10 @@ def test_refuses_dtd_hidden_by_encoding(valid_docx: Path, tmp_path: Path) -> Non
     path = rewrite(valid_docx, tmp_path / "utf7.docx", {"word/document.xml": utf7})
     with pytest.raises(ReadError, match="encoding 'UTF-7'"):
         read(path)
+    ebcdic = document_xml(prolog, "&xxe;").decode().replace("UTF-8", "IBM037").encode("cp037")
+    path = rewrite(valid_docx, tmp_path / "ebcdic.docx", {"word/document.xml": ebcdic})
+    with pytest.raises(ReadError, match="encoding OOXML does not allow"):
+        read(path)
 
 
 @pytest.fixture(scope="module")
@@ -356,6 +388,16 @@ def test_refuses_truncated_docx(valid_docx: Path, tmp_path: Path) -> None:
         read(path)
 
 
+def test_refuses_encrypted_members(valid_docx: Path, tmp_path: Path) -> None:
+    data = bytearray(valid_docx.read_bytes())
+    entry = data.find(b"PK\x01\x02")  # first central-directory entry
+    data[entry + 8] |= 0x1  # general-purpose flag bit 0: encrypted
+    path = tmp_path / "encrypted.docx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ReadError, match="encrypted"):
+        read(path)
+
+
 def test_refuses_legacy_doc(tmp_path: Path) -> None:
     path = tmp_path / "old.docx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
@@ -363,7 +405,10 @@ def test_refuses_legacy_doc(tmp_path: Path) -> None:
         read(path)
 
 
-def test_refuses_malformed_xml(valid_docx: Path, tmp_path: Path) -> None:
-    path = rewrite(valid_docx, tmp_path / "bad.docx", {"word/document.xml": b"<w:document"})
+@pytest.mark.parametrize(
+    "xml", [b"<w:document", f'<w:document xmlns:w="{W_NS}"/>'.encode(), b"<other/>"]
+)
+def test_refuses_malformed_document(valid_docx: Path, tmp_path: Path, xml: bytes) -> None:
+    path = rewrite(valid_docx, tmp_path / "bad.docx", {"word/document.xml": xml})
     with pytest.raises(ReadError, match="not a valid DOCX"):
         read(path)

@@ -8,7 +8,6 @@ what Word users produce, so they are what the DOCX reader must be tested against
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -44,7 +43,7 @@ def render_docx(doc: ReadDocument, path: Path) -> None:
     """Write ``doc`` to ``path`` as a DOCX that Word and LibreOffice open."""
     document = docx.Document()
     _add_footnote_styles(document)
-    notes = {}
+    notes: dict[str, FootnoteDraft] = {}
     for fn in doc.footnotes:
         notes.setdefault(fn.label, fn)
     # Word wants one note per reference, so a note cited twice is written twice.
@@ -171,18 +170,15 @@ def _append_reference(paragraph: Any, note_id: int, mark: str | None) -> None:
 def _add_footnotes_part(document: Any, refs: list[FootnoteDraft], custom_marks: bool) -> None:
     """Create /word/footnotes.xml: Word's two separator notes, then note n for reference n."""
     root = _w("footnotes")
-    for note_id, kind, child in (
-        ("-1", "separator", "separator"),
-        ("0", "continuationSeparator", "continuationSeparator"),
-    ):
-        note = _sub(root, "footnote", type=kind, id=note_id)
+    for separator_id, kind in (("-1", "separator"), ("0", "continuationSeparator")):
+        note = _sub(root, "footnote", type=kind, id=separator_id)
         para = _sub(note, "p")
         ppr = _sub(para, "pPr")
         _sub(ppr, "spacing", after="0", line="240", lineRule="auto")
-        _sub(_sub(para, "r"), child)
+        _sub(_sub(para, "r"), kind)
 
-    for note_id, fn in enumerate(refs, start=1):
-        note = _sub(root, "footnote", id=str(note_id))
+    for number, fn in enumerate(refs, start=1):
+        note = _sub(root, "footnote", id=str(number))
         para = _sub(note, "p")
         _sub(_sub(para, "pPr"), "pStyle", val=FOOTNOTE_TEXT_STYLE)
         # A custom-mark note prints its mark itself instead of Word's automatic number.

@@ -47,9 +47,13 @@ def _page(doc: ReadDocument) -> str:
     lang_attr = f' lang="{escape(language)}"' if language else ""
     head = ['<meta charset="utf-8">', f"<title>{escape(doc.title or '')}</title>"]
     head.append('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    for name in ("author", "date"):
-        if doc.metadata.get(name):
-            head.append(f'<meta name="{name}" content="{escape(doc.metadata[name])}">')
+    # The names news and NGO sites use, so the HTML reader finds them as it would in the wild.
+    for key, attribute in (
+        ("author", 'name="author"'),
+        ("date", 'property="article:published_time"'),
+    ):
+        if doc.metadata.get(key):
+            head.append(f'<meta {attribute} content="{escape(doc.metadata[key])}">')
     head.append(f"<style>{_STYLE}</style>")
 
     article = [f"<h1>{escape(doc.title)}</h1>"] if doc.title else []

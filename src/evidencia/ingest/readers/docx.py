@@ -37,8 +37,18 @@ SCAN_CHUNK = 1024 * 1024
 _TYPES_PART = "[Content_Types].xml"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_DTD = re.compile(r"<!\s*(doctype|entity)", re.I)
+_DTD = re.compile(r"<!(doctype|entity)", re.I)
 _XML_DECL_ENCODING = re.compile(r"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)", re.I)
+#: What libxml2 would decode as UCS-4 (any byte order, BOM or not) or EBCDIC.
+_REFUSED_HEADS = {
+    b"\xff\xfe\x00\x00",
+    b"\x00\x00\xfe\xff",
+    b"\x00\x00\x00<",
+    b"<\x00\x00\x00",
+    b"\x00\x00<\x00",
+    b"\x00<\x00\x00",
+    b"\x4c\x6f\xa7\x94",
+}
 _UTF8_NAMES = {"utf-8", "utf8"}
 _UTF16_NAMES = {"utf-16", "utf16", "utf-16le", "utf-16be"}
 
@@ -70,7 +80,6 @@ _LIST = re.compile(
 _NOTE_PARTS = {"footnote": RT.FOOTNOTES, "endnote": RT.ENDNOTES}
 #: Word's defaults: footnotes 1, 2, 3; endnotes i, ii, iii (so the two never collide).
 _DEFAULT_FORMAT = {"footnote": "decimal", "endnote": "lowerRoman"}
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 class DocxReader(Reader):
@@ -84,6 +93,8 @@ class DocxReader(Reader):
             document = docx.Document(str(path))
         except (OpcError, PythonDocxError, KeyError, ValueError, etree.LxmlError) as exc:
             raise ReadError(f"not a valid DOCX: {exc}") from exc
+        if getattr(document.element, "body", None) is None:
+            raise ReadError("not a valid DOCX: word/document.xml has no document body")
         return _Extractor(document, limits).run()
 
 
@@ -139,7 +150,7 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
 def _content_types(xml: bytes) -> dict[str, str]:
     """Part name or ``.ext`` -> declared content type (the part has been scanned already)."""
     try:
-        root = etree.fromstring(xml, _SAFE_PARSER)
+        root = _parse(xml)
     except etree.XMLSyntaxError as exc:
         raise ReadError(f"not a valid DOCX: [Content_Types].xml is malformed ({exc})") from exc
     types = {
@@ -149,6 +160,12 @@ def _content_types(xml: bytes) -> dict[str, str]:
     for el in root.iter(f"{_CT}Override"):
         types[el.get("PartName", "").lstrip("/")] = el.get("ContentType", "")
     return types
+
+
+def _parse(xml: bytes) -> etree._Element:
+    """Parse a scanned part; no DTDs, entities or network even so (defence in depth)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(xml, parser)
 
 
 def _is_svg(info: zipfile.ZipInfo, types: dict[str, str]) -> bool:
@@ -189,7 +206,7 @@ def _xml_encoding(head: bytes, name: str) -> str | None:
     OOXML allows only UTF-8 and UTF-16. Anything else (UTF-32, EBCDIC, a declared UTF-7) could
     hide ``<!DOCTYPE`` from a byte scan while the XML parser still decodes it, so it is refused.
     """
-    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"<\x00\x00\x00"):
+    if head[:4] in _REFUSED_HEADS:
         raise ReadError(f"the DOCX part {name!r} uses an encoding OOXML does not allow")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         family, codec = _UTF16_NAMES, "utf-16"
@@ -546,7 +563,7 @@ class _Extractor:
         except KeyError:
             return {}
         try:
-            root = etree.fromstring(part.blob, _SAFE_PARSER)
+            root = _parse(part.blob)
         except etree.XMLSyntaxError as exc:
             raise ReadError(f"not a valid DOCX: the {kind}s are malformed ({exc})") from exc
         texts: dict[str, str] = {}

@@ -31,6 +31,7 @@ _SUPERSCRIPT, _BOLD = 1, 16
 _OPEN, _CLOSE = "\x02", "\x03"
 _CONTROL = {c: None for c in range(32)} | {9: " ", 10: " ", 13: " ", 0xAD: "\x01"}
 _SOFT_HYPHEN = "\x01"
+_NEEDS_CLEANING = re.compile("[\x00-\x1f\xad]")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 _MARKER_TEXT = re.compile(r"[\d*†‡§]{1,4}(?:\s*[,–-]\s*[\d*†‡§]{1,4})*")
@@ -38,9 +39,10 @@ _NOTE_START = re.compile(
     rf"\s*(?:{_OPEN}([^{_CLOSE}]*){_CLOSE}|([⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(\d{{1,4}}|[*†‡§]{{1,3}})(?=[\s.)]|$))"
     r"[.)]?\s*"
 )
-_MARKERS = re.compile(
-    rf"{_OPEN}([^{_CLOSE}]*){_CLOSE}|(?<=[^\W\d_]|[.,;:!?)\]’”\"'])([⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
-)
+_MARKERS = re.compile(rf"{_OPEN}([^{_CLOSE}]*){_CLOSE}|([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+#: What a Unicode superscript marker must follow: a letter or closing punctuation.
+_MARKER_AFTER = re.compile(r"[^\W\d_]|[.,;:!?)\]’”\"']")
+_MAY_HAVE_MARKERS = re.compile(f"[{_OPEN}⁰¹²³⁴⁵⁶⁷⁸⁹]")
 _PAGE_NUMBER = re.compile(
     r"[-–—\s]*(?:page\s+|p\.\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?[-–—\s]*",
     re.I,
@@ -136,13 +138,23 @@ def _page_lines(page: pymupdf.Page) -> list[_Line]:
 
 
 def _make_line(spans: list[dict[str, Any]], block: int) -> _Line | None:
+    if len(spans) == 1:  # most lines: skip the span bookkeeping
+        span = spans[0]
+        text = _clean(span["text"])
+        if not text.strip():
+            return None
+        if span["flags"] & _SUPERSCRIPT and _MARKER_TEXT.fullmatch(text.strip()):
+            text = f"{_OPEN}{text.strip()}{_CLOSE}"
+        x0, y0, x1, y1 = span["bbox"]
+        bold = bool(span["flags"] & _BOLD) or "Bold" in span["font"]
+        return _Line(text, x0, y0, x1, y1, span["origin"][1], span["size"], bold, block)
     main = max(spans, key=lambda s: (not s["flags"] & _SUPERSCRIPT, len(s["text"].strip())))
     size: float = main["size"]
     baseline: float = main["origin"][1]
     parts: list[str] = []
-    bold = total = 0
+    bold_chars = total = 0
     for span in spans:
-        text: str = span["text"].translate(_CONTROL)
+        text = _clean(span["text"])
         if not text:
             continue
         stripped = text.strip()
@@ -155,7 +167,7 @@ def _make_line(spans: list[dict[str, Any]], block: int) -> _Line | None:
         parts.append(text)
         total += len(stripped)
         if span["flags"] & _BOLD or "Bold" in span["font"]:
-            bold += len(stripped)
+            bold_chars += len(stripped)
     text = "".join(parts)
     if not text.strip():
         return None
@@ -163,7 +175,14 @@ def _make_line(spans: list[dict[str, Any]], block: int) -> _Line | None:
     for span in spans:
         bx0, by0, bx1, by1 = span["bbox"]
         x0, y0, x1, y1 = min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1)
-    return _Line(text, x0, y0, x1, y1, baseline, size, total > 0 and bold >= 0.8 * total, block)
+    return _Line(
+        text, x0, y0, x1, y1, baseline, size, total > 0 and bold_chars >= 0.8 * total, block
+    )
+
+
+def _clean(text: str) -> str:
+    """Control characters become nothing (tabs and newlines a space); soft hyphens a marker."""
+    return text.translate(_CONTROL) if _NEEDS_CLEANING.search(text) else text
 
 
 def _same_row(prev: _Line, line: _Line) -> bool:
@@ -188,11 +207,16 @@ class _Analysis:
     def __init__(self, pages: list[list[_Line]], heights: list[float]) -> None:
         self.pages = pages
         self.heights = heights
-        sizes: Counter[float] = Counter()
+        exact: Counter[float] = Counter()
         for lines in pages:
             for line in lines:
-                sizes[round(line.size * 2) / 2] += len(line.text)
+                exact[line.size] += len(line.text)
+        sizes: Counter[float] = Counter()
+        for size, count in exact.items():
+            sizes[round(size * 2) / 2] += count
         self.body = sizes.most_common(1)[0][0]
+        self.heading_min = max(self.body * _HEADING_RATIO, self.body + 0.8)
+        self.small_max = self.body * _SMALL_RATIO
         self.pitch = self._pitch()
         self.vocabulary: set[str] | None = None
 
@@ -202,8 +226,10 @@ class _Analysis:
         for lines in self.pages:
             for prev, line in itertools.pairwise(lines):
                 step = line.baseline - prev.baseline
-                if _size_class(line.size, self.body) == 0 == _size_class(prev.size, self.body) and (
+                if (
                     0.9 * self.body < step < 2.5 * self.body
+                    and self.small_max <= line.size < self.heading_min
+                    and self.small_max <= prev.size < self.heading_min
                 ):
                     steps[round(step * 2) / 2] += 1
         return steps.most_common(1)[0][0] if steps else 1.2 * self.body
@@ -280,16 +306,12 @@ class _Analysis:
         carry: FootnoteDraft | None = None  # the last note, which may go on over the page
         last: int | None = None  # the last numeric label
         for number, lines in enumerate(self.pages, start=1):
-            main = [line.y1 for line in lines if line.size >= self.body * _SMALL_RATIO]
+            main = [line.y1 for line in lines if line.size >= self.small_max]
             if not main and carry is None:
                 continue
             floor = max(main, default=-1.0) - 1
             zone = sorted(
-                (
-                    line
-                    for line in lines
-                    if line.size < self.body * _SMALL_RATIO and line.y0 >= floor
-                ),
+                (line for line in lines if line.size < self.small_max and line.y0 >= floor),
                 key=lambda line: line.y0,
             )
             page_markers = {
@@ -325,7 +347,7 @@ class _Analysis:
         if not first:
             return set(), ""
         largest = max(line.size for line in first)
-        if largest < self.body * _HEADING_RATIO:
+        if largest < self.heading_min:
             return set(), ""
         positions = [i for i, line in enumerate(first) if abs(line.size - largest) < 0.3]
         lines = [first[i] for i in positions]
@@ -342,7 +364,7 @@ class _Analysis:
             round(line.size * 2) / 2
             for lines in self.pages
             for line in lines
-            if id(line) not in exclude and _size_class(line.size, self.body) == 1
+            if id(line) not in exclude and line.size >= self.heading_min
         }
         return {size: min(rank, 6) for rank, size in enumerate(sorted(sizes, reverse=True), 1)}
 
@@ -365,7 +387,7 @@ class _Analysis:
         if bullet and (bullet.group(1) or _BULLET.match(first.text)):
             return True
         if abs(line.size - prev.size) > 0.6 or (
-            _size_class(line.size, self.body) == 1 and line.bold != prev.bold
+            line.size >= self.heading_min and line.bold != prev.bold
         ):
             return True
         step = line.baseline - prev.baseline
@@ -426,13 +448,6 @@ class _Analysis:
         return joined in self.vocabulary or hyphened not in self.vocabulary
 
 
-def _size_class(size: float, body: float) -> int:
-    """1 for heading-sized text, -1 for footnote-sized, 0 for body."""
-    if size >= body * _HEADING_RATIO and size >= body + 0.8:
-        return 1
-    return -1 if size < body * _SMALL_RATIO else 0
-
-
 def _bold_heading(group: list[_Line], text: str) -> bool:
     """A short bold body-size line standing alone reads as a heading (common in reports)."""
     return (
@@ -488,6 +503,8 @@ def _resolve_markers(blocks: list[Block], notes: list[FootnoteDraft]) -> None:
     """
     known = {note.label for note in notes}
     for block in blocks:
+        if not _MAY_HAVE_MARKERS.search(block.text):
+            continue
         pieces: list[str] = []
         refs: list[str] = []
         end = 0
@@ -496,7 +513,9 @@ def _resolve_markers(blocks: list[Block], notes: list[FootnoteDraft]) -> None:
                 labels = [label for label in re.split(r"\s*,\s*", match.group(1)) if label]
             else:
                 labels = [match.group(2).translate(_SUPERSCRIPT_DIGITS)]
-                if labels[0] not in known:
+                start = match.start()
+                glued = start > 0 and _MARKER_AFTER.match(block.text, start - 1)
+                if not glued or labels[0] not in known:
                     continue
             pieces.append(block.text[end : match.start()])
             refs.extend(labels)

@@ -110,12 +110,12 @@ def _block(text: str, kind: BlockKind) -> Block:
 
 
 def _is_heading(lines: list[str], joined: str, following: str, *, first: bool) -> bool:
-    """A short, unpunctuated single line followed by a longer paragraph reads as a heading;
-    the document's first such line is its title whatever follows."""
+    """A short, unpunctuated single line followed by a longer or punctuated paragraph reads
+    as a heading; the document's first such line is its title whatever follows."""
     return (
         len(lines) == 1
         and len(joined) <= (150 if first else 90)
         and not _SENTENCE_END.search(joined)
         and joined[:1].isupper()
-        and (first or len(following) > len(joined))
+        and (first or len(following) > len(joined) or bool(_SENTENCE_END.search(following)))
     )
