@@ -15,7 +15,7 @@ from evidencia.ingest.readers.html import HtmlReader
 from evidencia.ingest.readers.markdown import MarkdownReader
 from evidencia.ingest.readers.pdf import PdfReader
 from evidencia.ingest.readers.text import TextReader
-from evidencia.ingest.sniff import BINARY, EMPTY, ZIP, Sniffed
+from evidencia.ingest.sniff import BINARY, EMPTY, OLE, ZIP, Sniffed
 from evidencia.model import ReadError
 
 BUILTIN_READERS: tuple[type[Reader], ...] = (
@@ -30,6 +30,7 @@ _UNSUPPORTED = {
     EMPTY: "the file is empty",
     BINARY: "unrecognised binary content (not PDF, DOCX, HTML, Markdown or text)",
     ZIP: "a ZIP archive that is not a DOCX document (archives are not unpacked)",
+    OLE: "a legacy .doc or a password-protected Word file: save it as DOCX or PDF",
 }
 
 

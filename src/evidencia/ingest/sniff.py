@@ -17,6 +17,7 @@ HEAD_BYTES = 8192
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ZIP = "application/zip"
+OLE = "application/x-ole-storage"
 HTML = "text/html"
 MARKDOWN = "text/markdown"
 TEXT = "text/plain"
@@ -56,6 +57,8 @@ def _mime_of(path: Path, head: bytes, ext: str) -> str:
         return PDF
     if head[:4] == b"PK\x03\x04":
         return _zip_kind(path)
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return OLE
     if head[:3] == b"\xef\xbb\xbf":
         head = head[3:]
     if _looks_binary(head):

@@ -97,10 +97,10 @@ class _Fonts:
             pymupdf.Font(name)  # type: ignore[no-untyped-call]
             for name in ("notos", "notosbo", "notosit")
         )
-        self._widths: dict[tuple[str, str], float] = {}
+        self._widths: dict[tuple[int, str], float] = {}
 
     def width(self, font: pymupdf.Font, text: str, size: float) -> float:
-        key = (font.name, text)
+        key = (id(font), text)  # the three fonts live as long as this cache
         unit = self._widths.get(key)
         if unit is None:
             unit = float(font.text_length(text, fontsize=1.0))  # type: ignore[no-untyped-call]

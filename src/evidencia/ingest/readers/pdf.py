@@ -85,8 +85,9 @@ class PdfReader(Reader):
     def read(self, path: Path, limits: Limits) -> ReadDocument:
         try:
             pdf = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
-        except (RuntimeError, ValueError) as exc:
-            raise ReadError(f"not a valid PDF: {exc}") from None
+        except (RuntimeError, ValueError):
+            # MuPDF's own message names the temp path and the parser, which helps no one.
+            raise ReadError("not a valid PDF: the file is corrupt or is not a PDF") from None
         with pdf:
             if pdf.needs_pass:
                 raise ReadError("encrypted PDF: a password is needed")
