@@ -312,7 +312,6 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
 }
 
 
-@needs_passwd
 @pytest.mark.parametrize("case", CASES)
 def test_bad_file_fails_alone(store: Store, earlier: Earlier, tmp_path: Path, case: str) -> None:
     build, reason = CASES[case]
@@ -425,6 +424,7 @@ def test_deeply_nested_markdown(store: Store, earlier: Earlier, tmp_path: Path) 
         ("nested-quote.md", ">" * 60 + " deep quote\n"),
         ("nested-div.html", "<div>" * 300 + "deep text" + "</div>" * 300),
     ],
+    ids=["markdown-list", "markdown-quote", "html-div"],
 )
 def test_deep_nesting_never_silently_drops_the_rest(
     store: Store, earlier: Earlier, tmp_path: Path, name: str, nested: str
@@ -446,12 +446,17 @@ def test_deep_nesting_never_silently_drops_the_rest(
         assert result.status == OK
         texts = " ".join(t for _, t in passages_of(store, result.document_id or 0))
         assert before in texts
+        assert "deep" in texts, f"{name}: stored 'ok' but lost the nested text"
         assert after in texts, f"{name}: stored 'ok' but lost the text after the nesting"
         assert_good_and_consistent(store, earlier, results, good)
 
 
 @needs_passwd
-@pytest.mark.parametrize("prolog", ["", '<?xml version="1.0" encoding="UTF-8"?>\n'])
+@pytest.mark.parametrize(
+    "prolog",
+    ["", '<?xml version="1.0" encoding="UTF-8"?>\n'],
+    ids=["doctype-first", "xml-declaration"],
+)
 def test_html_with_external_entity(
     store: Store, earlier: Earlier, tmp_path: Path, prolog: str
 ) -> None:
@@ -692,3 +697,24 @@ def test_cli_usage_errors_exit_2(
             assert session.scalar(select(Document.id)) is None
     finally:
         store.close()
+
+
+def test_file_changed_while_it_is_ingested(store: Store, earlier: Earlier, tmp_path: Path) -> None:
+    """A file saved again mid-ingest (a synced folder, an editor) must not leave an original
+    whose bytes do not match the sha256 it is stored under."""
+    path = write_good(tmp_path / "changing", "changing.md")
+
+    def meta_for(p: Path) -> DocumentMeta:  # runs after hashing, before reading and copying
+        if p == path:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write("\nA paragraph added by someone else while ingest was running.\n")
+        return DocumentMeta()
+
+    (result,) = Ingestor(store, Limits(), workers=2).run([path], meta_for)
+    if result.status == FAILED:
+        assert result.error and re.search(r"changed|modified", result.error, re.I)
+    else:
+        assert result.status == OK
+    report = check(store)
+    assert report.ok, report.problems
+    assert passages_of(store, earlier.document_id) == earlier.passages

@@ -1,10 +1,11 @@
 """Ingest files into the store: the one place where a file becomes stored passages.
 
-    paths ─ expand ─ hash ─┬─ already stored ──────────────────────────► duplicate
-                           └─ worker: sniff → read → passages → language → signature
+    paths ─ expand ─ copy into store, hashing ─┬─ already stored ──────► duplicate
+                                               └─ worker reads the copy:
+                                       sniff → read → passages → language → signature
                                        │ (separate process, memory and time limits)
                                        ▼
-                   parent: store original → one transaction per document ──► ok / failed
+                   parent: one transaction per document ──► ok / failed
 
 Every attempt leaves an ``ingestion`` row, so failures are visible, countable and
 re-runnable; an attempt cut short by a crash is marked ``interrupted`` on the next run.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evidencia.ingest.dedup import SignatureIndex
@@ -64,6 +66,7 @@ class FileResult:
 class _Job:
     path: Path
     sha: str
+    blob: str
     size: int
     meta: DocumentMeta
     ingestion_id: int
@@ -107,6 +110,11 @@ def _check_file(path: Path) -> Iterator[Path | FileResult]:
         yield FileResult(str(path), FAILED, error=_special(stat.S_ISLNK(st.st_mode), st.st_mode))
     else:
         yield path
+
+
+def _size(n: int) -> str:
+    value, unit = (n / 2**20, "MiB") if n >= 2**20 else (n / 2**10, "KiB")
+    return f"{value:,.1f}".removesuffix(".0") + f" {unit}"
 
 
 def _special(is_link: bool, mode: int = 0) -> str:
@@ -155,7 +163,9 @@ class Ingestor:
                     report(job_or_result)
                     continue
                 future = pool.schedule(
-                    read_file, args=(item, self.limits), timeout=self.limits.max_seconds
+                    read_file,
+                    args=(self.store.home.root / job_or_result.blob, self.limits, item.name),
+                    timeout=self.limits.max_seconds,
                 )
                 pending[future] = job_or_result
                 while len(pending) >= self.workers * 2:
@@ -165,30 +175,31 @@ class Ingestor:
         return results
 
     def _prepare(self, path: Path, meta_for: MetaFor, in_flight: set[str]) -> _Job | FileResult:
-        size = path.stat().st_size
-        if size > self.limits.max_file_bytes:
+        limit = self.limits.max_file_bytes
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                raise files.TooLarge(size)
+            sha, blob = files.store_copy(self.store.home.root, path, limit)
+        except files.TooLarge as exc:
             error = (
-                f"file is {size / 2**20:,.1f} MiB, over the limit of "
-                f"{self.limits.max_file_bytes / 2**20:,.0f} MiB (--max-file-mb)"
+                f"file is {_size(exc.args[0])}{'+' if size <= limit else ''}, over the limit "
+                f"of {_size(limit)} (--max-file-mb)"
             )
             return self._record_failure(FileResult(str(path), FAILED, error=error))
-        try:
-            sha = files.sha256_of(path)
         except OSError as exc:
-            return self._record_failure(FileResult(str(path), FAILED, error=str(exc)))
+            return self._record_failure(
+                FileResult(str(path), FAILED, error=f"cannot read: {exc.strerror or exc}")
+            )
         with self.store.session() as session:
             existing = by_sha(session, sha)
             if existing is not None or sha in in_flight:
+                where = f"document {existing.id} ({existing.origin})" if existing else None
                 result = FileResult(
                     str(path),
                     DUPLICATE,
                     document_id=existing.id if existing else None,
-                    error="same content as "
-                    + (
-                        f"document {existing.id} ({existing.origin})"
-                        if existing
-                        else "another file in this run"
-                    ),
+                    error=f"same content as {where or 'another file in this run'}",
                 )
                 self._record(session, result, sha=sha)
                 session.commit()
@@ -197,7 +208,7 @@ class Ingestor:
             session.add(ingestion)
             session.commit()
             in_flight.add(sha)
-            return _Job(path, sha, size, meta_for(path), ingestion.id, time.perf_counter())
+            return _Job(path, sha, blob, size, meta_for(path), ingestion.id, time.perf_counter())
 
     def _finish_one(self, pending: dict[Future[Parsed], _Job]) -> FileResult:
         future = next(iter(pending))  # oldest first keeps the output in input order
@@ -216,16 +227,20 @@ class Ingestor:
             return self._fail(job, str(exc))
         except Exception as exc:  # a reader bug must not end the run: record it on the file
             return self._fail(job, f"unexpected {type(exc).__name__}: {exc}")
-        return self._store(job, parsed)
+        try:
+            return self._store(job, parsed)
+        except IntegrityError:  # another run stored the same content meanwhile
+            return self._fail(job, "stored meanwhile by another ingest run", status=DUPLICATE)
+        except Exception as exc:
+            return self._fail(job, f"could not store: {type(exc).__name__}: {exc}")
 
     def _store(self, job: _Job, parsed: Parsed) -> FileResult:
-        blob = files.put(self.store.home.root, job.path, job.sha)
         versions = self.index.similar(parsed.signature)
         with self.store.session() as session:
             doc = write_document(
                 session,
                 sha=job.sha,
-                blob_path=blob,
+                blob_path=job.blob,
                 origin=str(job.path),
                 size=job.size,
                 parsed=parsed,
@@ -259,14 +274,16 @@ class Ingestor:
             self.index.add(doc.id, parsed.signature)
         return result
 
-    def _fail(self, job: _Job, error: str) -> FileResult:
-        result = FileResult(str(job.path), FAILED, error=error)
+    def _fail(self, job: _Job, error: str, status: str = FAILED) -> FileResult:
+        result = FileResult(str(job.path), status, error=error)
         with self.store.session() as session:
+            if session.scalar(select(Document.id).where(Document.sha256 == job.sha)) is None:
+                (self.store.home.root / job.blob).unlink(missing_ok=True)
             session.execute(
                 update(Ingestion)
                 .where(Ingestion.id == job.ingestion_id)
                 .values(
-                    status=FAILED,
+                    status=status,
                     error=error,
                     finished_at=utcnow(),
                     total_seconds=time.perf_counter() - job.started,

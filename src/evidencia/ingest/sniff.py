@@ -25,7 +25,8 @@ BINARY = "application/octet-stream"
 EMPTY = "inode/x-empty"
 
 _HTML_START = re.compile(
-    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S
+    rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)\b",
+    re.I | re.S,
 )
 _HTML_TAGS = re.compile(rb"<(p|div|h[1-6]|article|section|table)\b[^>]*>", re.I)
 _MD_SIGNALS = re.compile(
@@ -42,11 +43,12 @@ class Sniffed:
     head: bytes
 
 
-def sniff(path: Path) -> Sniffed:
-    """Read the head of ``path`` (a regular file) and name its format."""
+def sniff(path: Path, suffix: str | None = None) -> Sniffed:
+    """Read the head of ``path`` (a regular file) and name its format; ``suffix`` stands in
+    for the path's own when the file is a stored copy named by its hash."""
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
-    ext = path.suffix.lower().lstrip(".")
+    ext = (path.suffix if suffix is None else suffix).lower().lstrip(".")
     return Sniffed(mime=_mime_of(path, head, ext), extension=ext, head=head)
 
 
@@ -56,7 +58,7 @@ def _mime_of(path: Path, head: bytes, ext: str) -> str:
     if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
         return PDF
     if head[:4] == b"PK\x03\x04":
-        return _zip_kind(path)
+        return _zip_kind(path, ext)
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return OLE
     if head[:3] == b"\xef\xbb\xbf":
@@ -75,12 +77,13 @@ def _mime_of(path: Path, head: bytes, ext: str) -> str:
     return TEXT
 
 
-def _zip_kind(path: Path) -> str:
+def _zip_kind(path: Path, ext: str) -> str:
+    """A damaged archive named .docx goes to the DOCX reader, which can say what is wrong."""
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return ZIP
+        return DOCX if ext == "docx" else ZIP
     return DOCX if "word/document.xml" in names else ZIP
 
 

@@ -40,9 +40,11 @@ def limit_memory(max_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def read_file(path: Path, limits: Limits) -> Parsed:
+def read_file(path: Path, limits: Limits, name: str) -> Parsed:
+    """Read the stored copy at ``path``; ``name`` is the original file name, whose extension
+    breaks ties between look-alike text formats."""
     started = time.perf_counter()
-    sniffed = sniff(path)
+    sniffed = sniff(path, Path(name).suffix)
     reader_cls = registry.choose(sniffed)
     try:
         doc = reader_cls().read(path, limits)

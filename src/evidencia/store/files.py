@@ -26,22 +26,37 @@ def blob_relpath(sha: str) -> str:
     return f"files/{sha[:2]}/{sha[2:4]}/{sha}"
 
 
-def put(root: Path, source: Path, sha: str) -> str:
-    """Copy ``source`` into the store under its hash; return the path relative to ``root``."""
-    rel = blob_relpath(sha)
-    target = root / rel
-    if target.exists() and target.stat().st_size == source.stat().st_size:
-        return rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+class TooLarge(Exception):
+    """The file grew past the size limit while it was being copied."""
+
+
+def store_copy(root: Path, source: Path, max_bytes: int) -> tuple[str, str]:
+    """Copy ``source`` into the store, hashing as it goes; return (sha256, relative path).
+
+    Later stages read this copy, never the original again, so what is read, hashed and kept
+    is the same bytes even if the original changes meanwhile.
+    """
+    incoming = root / "files"
+    incoming.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=incoming, prefix=".incoming-")
     try:
+        copied = 0
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
             while chunk := src.read(CHUNK):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    raise TooLarge(copied)
+                digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        rel = blob_relpath(sha)
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return rel
+    return sha, rel

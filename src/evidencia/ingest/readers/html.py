@@ -45,6 +45,7 @@ _BOILERPLATE = re.compile(
 )
 _NOTE_ID = re.compile(r"^(?:fn|footnote|note|endnote)[-_:]?(\w+)$", re.I)
 _REF_HREF = re.compile(r"^#(?:fn|footnote|note|endnote)[-_:]?(\w+)$", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BLOCK_TAGS = {"p", "li", "blockquote", "pre", "dd", "dt", "figcaption", "tr"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
@@ -63,10 +64,14 @@ class HtmlReader(Reader):
 
 def parse_html(markup: str) -> ReadDocument:
     parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    markup = _XML_DECLARATION.sub("", markup, count=1)  # already decoded: lxml refuses it
     try:
         root = html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"not readable as HTML: {exc}") from exc
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        # libxml2 stops at 256 levels and keeps only what came before: refuse, don't truncate
+        raise ReadError("the page is nested too deeply to read safely (over 256 levels)")
     meta = _metadata(root)
     notes = _footnotes(root)
     main = _main_element(root)

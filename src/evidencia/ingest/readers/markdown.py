@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -16,8 +17,20 @@ from evidencia.ingest.readers.text import decode
 from evidencia.ingest.sniff import MARKDOWN
 from evidencia.model import Block, BlockKind, FootnoteDraft, ReadDocument, ReadError
 
-_PARSER = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+MAX_NESTING = 40
+_PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
 _PARSER.use(footnote_plugin).use(front_matter_plugin)
+_tokenize = _PARSER.block.tokenize
+
+
+def _refuse_deep_nesting(state: StateBlock, start: int, end: int) -> None:
+    """markdown-it silently drops everything below its nesting limit; refuse instead."""
+    if state.level >= MAX_NESTING and state.skipEmptyLines(start) < end:
+        raise ReadError(f"the text is nested too deeply to read safely (over {MAX_NESTING} levels)")
+    _tokenize(state, start, end)
+
+
+_PARSER.block.tokenize = _refuse_deep_nesting  # type: ignore[method-assign,assignment]
 
 
 class MarkdownReader(Reader):
