@@ -968,8 +968,8 @@ def report(figures: list[Figures], corpus: Corpus, workers: int) -> None:
             table.add_column(column, no_wrap=True)
         else:
             table.add_column(column, justify="right")
-    columns = ["pages/s", "passages/s", "files/s", "ratio vs peer", "CPU s parent+workers"]
-    columns.append("runs s min–max")
+    columns = ["pages/s", "passages/s", "files/s", "ratio", "CPU s p+w"]
+    columns.append("min–max s")
     for column in (*columns, "warm-up s"):
         table.add_column(column, justify="right")
     for fig in figures:

