@@ -89,9 +89,9 @@ def write_document(
         session.add(note)
         notes.setdefault(draft.label, note)
     session.flush()
-    # one multi-row INSERT … RETURNING: the ORM's per-object flush dominated ingest time
-    passage_ids = session.scalars(
-        insert(Passage).returning(Passage.id, sort_by_parameter_order=True),
+    # one executemany, then the ids in order: the ORM's per-row INSERT dominated ingest time
+    session.execute(
+        insert(Passage),
         [
             {
                 "document_id": doc.id,
@@ -105,6 +105,9 @@ def write_document(
             }
             for p in parsed.passages
         ],
+    )
+    passage_ids = session.scalars(
+        select(Passage.id).where(Passage.document_id == doc.id).order_by(Passage.order)
     ).all()
     links = {
         (passage_id, notes[label].id)
