@@ -13,7 +13,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.readers.base import Reader
-from evidencia.ingest.readers.text import decode
+from evidencia.ingest.readers.text import read_text
 from evidencia.ingest.sniff import MARKDOWN
 from evidencia.model import Block, BlockKind, FootnoteDraft, ReadDocument, ReadError
 
@@ -39,12 +39,7 @@ class MarkdownReader(Reader):
     extensions = ("md", "markdown")
 
     def read(self, path: Path, limits: Limits) -> ReadDocument:
-        text = decode(path.read_bytes(), path)
-        if len(text) > limits.max_text_chars:
-            raise ReadError(f"text too long ({len(text):,} characters)")
-        if not text.strip():
-            raise ReadError("the file contains no text")
-        return parse_markdown(text)
+        return parse_markdown(read_text(path, limits))
 
 
 def parse_markdown(text: str) -> ReadDocument:

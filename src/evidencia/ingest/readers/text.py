@@ -64,12 +64,17 @@ class TextReader(Reader):
     extensions = ("txt", "text")
 
     def read(self, path: Path, limits: Limits) -> ReadDocument:
-        text = decode(path.read_bytes(), path)
-        if len(text) > limits.max_text_chars:
-            raise ReadError(f"text too long ({len(text):,} characters)")
-        if not text.strip():
-            raise ReadError("the file contains no text")
-        return parse_text(text)
+        return parse_text(read_text(path, limits))
+
+
+def read_text(path: Path, limits: Limits) -> str:
+    """A textual file's content, decoded and within the length limit, or a ReadError."""
+    text = decode(path.read_bytes(), path)
+    if len(text) > limits.max_text_chars:
+        raise ReadError(f"text too long ({len(text):,} characters)")
+    if not text.strip():
+        raise ReadError("the file contains no text")
+    return text
 
 
 def parse_text(text: str) -> ReadDocument:
