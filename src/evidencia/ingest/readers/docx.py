@@ -326,29 +326,29 @@ def _text_boxes(el: etree._Element) -> Iterator[_TextBox]:
             yield from _text_boxes(child)
 
 
-def _block_children(el: etree._Element) -> Iterator[etree._Element]:
-    """Paragraphs and tables of a body, cell, note or text box, looking inside content controls."""
+_WRAPPERS = (_SDT, f"{_W}sdtContent", f"{_W}customXml")
+
+
+def _children(el: etree._Element, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+    """Children with one of ``tags``, looking inside content controls and custom XML."""
     for child in el:
-        if child.tag in (_P, _TBL):
+        if child.tag in tags:
             yield child
-        elif child.tag in (_SDT, f"{_W}sdtContent", f"{_W}customXml"):
-            yield from _block_children(child)
+        elif child.tag in _WRAPPERS:
+            yield from _children(child, tags)
+
+
+def _block_children(el: etree._Element) -> Iterator[etree._Element]:
+    """Paragraphs and tables of a body, cell, note or text box."""
+    return _children(el, (_P, _TBL))
 
 
 def _rows(tbl: etree._Element) -> Iterator[etree._Element]:
-    for child in tbl:
-        if child.tag == _TR:
-            yield child
-        elif child.tag in (_SDT, f"{_W}sdtContent", f"{_W}customXml"):
-            yield from _rows(child)
+    return _children(tbl, (_TR,))
 
 
 def _cells(tr: etree._Element) -> Iterator[etree._Element]:
-    for child in tr:
-        if child.tag == _TC:
-            yield child
-        elif child.tag in (_SDT, f"{_W}sdtContent", f"{_W}customXml"):
-            yield from _cells(child)
+    return _children(tr, (_TC,))
 
 
 def _clean(text: str) -> str:
