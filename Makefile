@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_HOME ?= var/demo
 SEEDS ?= ../shared/seeds
 
-.PHONY: demo test lint typecheck unit bench docs install clean
+.PHONY: demo test lint typecheck unit bench eval eval-baseline docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
+	$(BIN)/python bench/enrich_throughput.py
+
+eval: $(STAMP)
+	$(BIN)/evidencia evaluate --misses
+
+eval-baseline: $(STAMP)
+	$(BIN)/evidencia evaluate --update-baseline
 
 docs: $(STAMP)
 	$(BIN)/typer evidencia.cli utils docs --name evidencia --output docs/cli.md

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from evidencia.ingest.dedup import SignatureIndex
 from evidencia.ingest.limits import Limits
-from evidencia.ingest.worker import Parsed, limit_memory, read_file
+from evidencia.ingest.worker import Parsed, prepare_worker, read_file, warm_enrichers
 from evidencia.model import ReadError
 from evidencia.store import files
 from evidencia.store.db import Store
@@ -49,6 +49,8 @@ class FileResult:
     error: str | None = None
     reader: str | None = None
     versions: list[int] = field(default_factory=list)
+    #: problems that did not stop the file being stored (an enricher that failed on it)
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -59,6 +61,7 @@ class FileResult:
             "error": self.error,
             "reader": self.reader,
             "versions_of": self.versions,
+            "warnings": self.warnings,
         }
 
 
@@ -149,9 +152,10 @@ class Ingestor:
 
         pending: dict[Future[Parsed], _Job] = {}
         in_flight_shas: set[str] = set()
+        warm_enrichers()
         with ProcessPool(
             max_workers=self.workers,
-            initializer=limit_memory,
+            initializer=prepare_worker,
             initargs=(self.limits.max_memory_bytes,),
         ) as pool:
             for item in expand(paths):
@@ -255,6 +259,10 @@ class Ingestor:
                 passages=len(parsed.passages),
                 reader=parsed.reader,
                 versions=[v for v, _ in versions],
+                warnings=[
+                    f"enricher {name!r} failed, run `evidencia enrich` to retry: {error}"
+                    for name, error in parsed.enriched.errors.items()
+                ],
             )
             session.execute(
                 update(Ingestion)

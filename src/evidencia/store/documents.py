@@ -1,7 +1,8 @@
 """Writing a read document into the store, and the lookups ingestion needs.
 
 One document is written in one transaction: its row, its passages (which the FTS triggers
-index in the same transaction), its footnotes and their links, and its version links. A crash
+index in the same transaction), its footnotes and their links, its enrichment results and
+its version links. A crash
 therefore leaves either the whole document or none of it.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from evidencia.ingest.worker import Parsed
 from evidencia.model import AccessLevel, DocumentType
+from evidencia.store.annotations import replace_annotations
 from evidencia.store.schema import (
     Document,
     DocumentLink,
@@ -83,12 +85,15 @@ def write_document(
     )
     session.add(doc)
     session.flush()
-    notes: dict[str, Footnote] = {}
-    for draft in parsed.footnotes:
-        note = Footnote(document_id=doc.id, label=draft.label, text=draft.text, page=draft.page)
-        session.add(note)
-        notes.setdefault(draft.label, note)
+    all_notes = [
+        Footnote(document_id=doc.id, label=draft.label, text=draft.text, page=draft.page)
+        for draft in parsed.footnotes
+    ]
+    session.add_all(all_notes)
     session.flush()
+    notes: dict[str, Footnote] = {}
+    for note in all_notes:
+        notes.setdefault(note.label, note)
     # one executemany, then the ids in order: the ORM's per-row INSERT dominated ingest time
     session.execute(
         insert(Passage),
@@ -116,6 +121,9 @@ def write_document(
         if label in notes
     }
     session.add_all(PassageFootnote(passage_id=p, footnote_id=f) for p, f in sorted(links))
+    replace_annotations(
+        session, doc.id, list(passage_ids), [n.id for n in all_notes], parsed.enriched
+    )
     for other_id, similarity in versions:
         session.add(
             DocumentLink(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -145,3 +145,80 @@ class Ingestion(Base):
     total_seconds: Mapped[float | None] = mapped_column(Float)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Annotation(Base):
+    """Something an enricher found in a passage or a footnote, with its provenance.
+
+    Exactly one of ``passage_id`` and ``footnote_id`` is set. ``enricher`` and ``version``
+    say which code produced the row, so a newer enricher replaces exactly its own results.
+    """
+
+    __tablename__ = "annotation"
+    __table_args__ = (
+        Index("ix_annotation_enricher_key", "enricher", "key"),
+        Index("ix_annotation_document_enricher", "document_id", "enricher"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    passage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("passage.id", ondelete="CASCADE"), index=True
+    )
+    footnote_id: Mapped[int | None] = mapped_column(
+        ForeignKey("footnote.id", ondelete="CASCADE"), index=True
+    )
+    enricher: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    attrs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class Enrichment(Base):
+    """That an enricher, at a version, has processed a document (even if it found nothing):
+    what makes ``evidencia enrich`` incremental and re-runnable after a crash."""
+
+    __tablename__ = "enrichment"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    enricher: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    annotations: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FrameworkRecord(Base):
+    """A strategy framework loaded into this data directory; one is active at a time."""
+
+    __tablename__ = "framework"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)  # the YAML as loaded, so it can be shown again
+    active: Mapped[bool] = mapped_column(default=False)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FrameworkNode(Base):
+    """One node of a framework (theme, priority, area, objective, outcome), flattened so
+    that tags and reports can join on its stable id."""
+
+    __tablename__ = "framework_node"
+
+    framework_id: Mapped[str] = mapped_column(
+        ForeignKey("framework.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(100))
+    theme: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    order: Mapped[int] = mapped_column("ord", Integer)

@@ -1,4 +1,4 @@
-"""The ``evidencia`` command line: ingest, list, show, search and check a data directory."""
+"""The core commands: ingest, list, show, search and check a data directory."""
 
 from __future__ import annotations
 
