@@ -28,6 +28,8 @@ demo: $(STAMP)
 	  echo; echo "\$$ evidencia search $$q --limit 3"; \
 	  $(BIN)/evidencia search --home $(DEMO_HOME) --limit 3 "$$q"; \
 	done
+	@echo; echo '$$ evidencia analyze  (text on standard input)'
+	@echo "Les Pays-Bas et l'Espagne appliquent la directive 2012/29/UE (A/RES/76/172, para. 4(b))." | $(BIN)/evidencia analyze
 	@echo; echo "Data directory: $(DEMO_HOME). Try: $(BIN)/evidencia search --home $(DEMO_HOME) 'your words'"
 
 lint: $(STAMP)

@@ -21,6 +21,7 @@ from evidencia.enrich.base import Mention, TextEnricher, TextUnit
 from evidencia.enrich.countries import CountryEnricher
 from evidencia.store.db import Store
 from evidencia.store.schema import Annotation, Enrichment, FrameworkNode
+from tests.conftest import TINY_FRAMEWORK
 
 BRIEF = """# Safe reporting
 
@@ -220,30 +221,12 @@ def test_framework_show_and_load(cli: CliRunner, home: Path, tmp_path: Path) -> 
         assert theme in shown.stdout
 
     other = tmp_path / "other.yaml"
-    other.write_text(
-        """id: tiny-network
-title: A tiny network's plan
-goal: People are safe whatever their papers.
-themes:
-  - {id: housing, title: Housing for all}
-areas:
-  - id: area.shelter
-    title: Shelter
-    themes:
-      - theme: housing
-        objectives:
-          - id: housing.shelters
-            title: Shelters open to everyone
-            outcomes:
-              - {id: housing.shelters.o1, title: Cities fund shelters without status checks}
-""",
-        encoding="utf-8",
-    )
+    other.write_text(TINY_FRAMEWORK, encoding="utf-8")
     loaded = cli.invoke(app, ["framework", "load", "--home", str(home), str(other)])
     assert loaded.exit_code == 0, loaded.output
     shown = cli.invoke(app, ["framework", "show", "--home", str(home)], env={"COLUMNS": "200"})
-    assert "housing.shelters.o1" in shown.stdout
-    assert _objective_and_outcome_counts(shown.stdout) == (1, 1)
+    assert "schools.enrolment.o1" in shown.stdout
+    assert _objective_and_outcome_counts(shown.stdout) == (2, 3)
     store = Store(Home(home))
     with store.session() as session:
         kinds = dict(
@@ -257,7 +240,7 @@ areas:
             select(FrameworkNode.parent_id).where(FrameworkNode.id == "housing.shelters.o1")
         )
     store.close()
-    assert kinds == {"theme": 1, "area": 1, "objective": 1, "outcome": 1}
+    assert kinds == {"theme": 2, "area": 1, "objective": 2, "outcome": 3}
     assert parent == "housing.shelters"
 
     broken = tmp_path / "broken.yaml"

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from evidencia import framework as fw
 from tests.conftest import STRATEGY
+from tests.conftest import TINY_FRAMEWORK as TINY
 
 THEMES = [
     "children",
@@ -55,34 +56,6 @@ PRIORITIES = [
     "priority.intersectional_feminism",
     "priority.criminalisation",
 ]
-
-TINY = """\
-id: tiny-network
-title: A tiny network's plan
-goal: People are safe whatever their papers.
-themes:
-  - id: housing
-    title: Housing for all
-    keywords: [homelessness, sans-abri]
-  - {id: schools, title: Schools}
-areas:
-  - id: area.shelter
-    title: Shelter
-    themes:
-      - theme: housing
-        objectives:
-          - id: housing.shelters
-            title: Shelters open to everyone
-            outcomes:
-              - {id: housing.shelters.o1, title: Cities fund shelters without status checks}
-              - {id: housing.shelters.o2, title: Shelter staff trained on data protection}
-      - theme: schools
-        objectives:
-          - id: schools.enrolment
-            title: Every child enrolled
-            outcomes:
-              - {id: schools.enrolment.o1, title: Schools stop asking for papers}
-"""
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,17 @@ evidence is filed under them; titles and descriptions may be reworded freely.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rich.text import Text
 from rich.tree import Tree
+
+from evidencia import datafile
+from evidencia.datafile import DataFileError
 
 NODE_ID = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 DEFAULT_FRAMEWORK = "picum-2021-2025.yaml"
@@ -131,66 +133,18 @@ class Framework(BaseModel):
                 yield theme, objective, outcome
 
 
-class FrameworkError(ValueError):
+class FrameworkError(DataFileError):
     """A framework file that cannot be used, with the file and the reason."""
-
-
-def _where(raw: object, loc: Sequence[int | str]) -> str:
-    """A validation error's location, naming list items by their id where they have one:
-    ``areas[area.inclusion].themes[children].objectives[0].title``."""
-    out = ""
-    node = raw
-    for key in loc:
-        if isinstance(key, int):
-            label = str(key)
-            if isinstance(node, list) and 0 <= key < len(node):
-                node = node[key]
-                if isinstance(node, dict):
-                    ident = node.get("id", node.get("theme"))
-                    if isinstance(ident, str) and ident:
-                        label = ident
-            else:
-                node = None
-            out += f"[{label}]"
-        else:
-            node = node.get(key) if isinstance(node, dict) else None
-            out += f".{key}" if out else key
-    return out
-
-
-def _problem(raw: object, loc: Sequence[int | str], msg: str) -> str:
-    where = _where(raw, loc)
-    msg = msg.removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
 
 
 def parse(text: str, source: str) -> Framework:
     """Validate a framework from YAML ``text``; ``source`` names it in errors."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FrameworkError(f"{where}: not valid YAML: {problem}") from exc
-    if raw is None:
-        raise FrameworkError(f"{source}: empty file, expected a framework mapping")
-    if not isinstance(raw, dict):
-        raise FrameworkError(f"{source}: expected a mapping at the top, got {type(raw).__name__}")
-    try:
-        return Framework.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(_problem(raw, error["loc"], error["msg"]) for error in exc.errors())
-        raise FrameworkError(f"{source}: {problems}") from None
+    return datafile.parse(text, source, Framework, FrameworkError)
 
 
 def load_file(path: Path) -> Framework:
     """Read and validate a framework YAML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FrameworkError(f"{path}: cannot read: {exc}") from exc
-    return parse(text, str(path))
+    return datafile.load_file(path, Framework, FrameworkError)
 
 
 def default() -> Framework:

@@ -18,10 +18,12 @@ from datetime import date
 from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from evidencia import datafile
+from evidencia.datafile import DataFileError
 
 CATALOGUE_FILE = "standards.yaml"
 
@@ -39,16 +41,9 @@ Kind = Literal[
     "case",
     "package",
 ]
-Theme = Literal[
-    "children",
-    "labour",
-    "health",
-    "regularisation",
-    "detention_return",
-    "justice",
-    "policing_surveillance",
-    "civic_space",
-]
+#: a theme id of the strategy framework; checked against the active framework where used,
+#: not here, so another network's framework can name its own themes
+Theme = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 #: what an id must look like for each kind, so a CELEX number cannot lose a digit unnoticed
 _CELEX = r"3\d{4}[LRDF]\d{4}"
@@ -228,45 +223,16 @@ class Catalogue(_Strict):
         return self._by_name.get(name_key(name), ())
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DataFileError):
     """A catalogue file that cannot be used, naming the file and the field at fault."""
 
 
 def parse(text: str, source: str) -> Catalogue:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{source}: not valid YAML: {exc}") from exc
-    try:
-        return Catalogue.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(_describe(raw, error) for error in exc.errors())
-        raise CatalogueError(f"{source}: {problems}") from None
-
-
-def _describe(raw: object, error: object) -> str:
-    """One validation problem as "instruments[3] (32012L0029).adopted: message", naming the
-    entry by its id as well as its position, because people edit the file by id."""
-    assert isinstance(error, dict)
-    loc = [str(part) for part in error.get("loc", ())]
-    where = ".".join(loc) or "(top)"
-    if len(loc) >= 2 and loc[0] in {"instruments", "groups"} and loc[1].isdigit():
-        entry_id = None
-        entries = raw.get(loc[0]) if isinstance(raw, dict) else None
-        if isinstance(entries, list) and int(loc[1]) < len(entries):
-            entry = entries[int(loc[1])]
-            entry_id = entry.get("id") if isinstance(entry, dict) else None
-        named = f"{loc[0]}[{loc[1]}]" + (f" ({entry_id})" if entry_id else "")
-        where = ".".join([named, *loc[2:]])
-    return f"{where}: {error.get('msg', 'invalid')}"
+    return datafile.parse(text, source, Catalogue, CatalogueError)
 
 
 def load_file(path: Path) -> Catalogue:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc}") from exc
-    return parse(text, str(path))
+    return datafile.load_file(path, Catalogue, CatalogueError)
 
 
 @cache

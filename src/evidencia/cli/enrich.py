@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from evidencia.cli.main import HomeOption, app, err, open_store, out
 from evidencia.enrich import registry
@@ -129,7 +129,8 @@ def evaluate_cmd(
     if as_json:
         print(json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2))
     else:
-        table = Table("metric", "items", "expected", "precision", "recall", "F1", "languages")
+        table = Table("items", "expected", "P", "R", "F1", "langs")
+        table.columns.insert(0, Column("metric", overflow="fold"))
         for metric, score in sorted(evaluation.scores.items()):
             langs = evaluation.languages.get(
                 metric, evaluation.languages.get(metric.rsplit(".", 1)[0], set())

@@ -23,6 +23,7 @@ from evidencia.model import AccessLevel, DocumentType
 from evidencia.search.lexical import MARK_END, MARK_START
 from evidencia.search.lexical import search as lexical_search
 from evidencia.search.query import QueryError
+from evidencia.store.annotations import document_summary
 from evidencia.store.check import check as check_store
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
@@ -217,6 +218,14 @@ def show(
             out.print(
                 f"[cyan]{link.kind}[/] of document {other} (similarity {link.similarity:.2f})"
             )
+        for group, found in sorted(document_summary(session, doc_id).items()):
+            if group.startswith("references/"):
+                out.print(f"[bold]{group}[/]: {len(found)} distinct works cited")
+                continue
+            listed = ", ".join(
+                f"{key if key == label else f'{label} ({key})'} ×{n}" for key, label, n in found
+            )
+            out.print(f"[bold]{group}[/]: {escape(listed)}")
         for p in doc.passages:
             where = f"p.{p.page}" if p.page else "-"
             path = " › ".join(p.heading_path)

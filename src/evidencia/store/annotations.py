@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from evidencia.enrich.run import Enriched
@@ -80,3 +80,24 @@ def replace_annotations(
         ],
     )
     return len(rows)
+
+
+def document_summary(session: Session, document_id: int) -> dict[str, list[tuple[str, str, int]]]:
+    """What the enrichers found in a document: per enricher and kind ("countries/country"),
+    the distinct keys with a label and how often they occur, most frequent first."""
+    rows = session.execute(
+        select(
+            Annotation.enricher,
+            Annotation.kind,
+            Annotation.key,
+            func.min(Annotation.label),
+            func.count(),
+        )
+        .where(Annotation.document_id == document_id)
+        .group_by(Annotation.enricher, Annotation.kind, Annotation.key)
+        .order_by(func.count().desc(), Annotation.key)
+    ).all()
+    summary: dict[str, list[tuple[str, str, int]]] = {}
+    for enricher, kind, key, label, count in rows:
+        summary.setdefault(f"{enricher}/{kind}", []).append((key, label, count))
+    return summary
