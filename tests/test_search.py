@@ -10,6 +10,7 @@ from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
 from evidencia.search.lexical import search
 from evidencia.search.query import QueryError, to_fts
+from evidencia.search.scope import Viewer
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
 
@@ -63,7 +64,7 @@ def test_diacritics_prefix_phrase_and_boolean(corpus: Store) -> None:
 
 def test_access_levels_filter_inside_the_search(corpus: Store) -> None:
     with corpus.session() as session:
-        public_only = search(session, "firewall* OR arraigo", levels=("public",))
+        public_only = search(session, "firewall* OR arraigo", viewer=Viewer(("public",)))
         assert [h.title for h in public_only] == ["Regularización"]
-        network = search(session, "firewall* OR arraigo", levels=("public", "network"))
+        network = search(session, "firewall* OR arraigo", viewer=Viewer(("public", "network")))
         assert {h.access for h in network} == {"public", "network"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +21,10 @@ from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
 from evidencia.model import AccessLevel, DocumentType
 from evidencia.search.lexical import MARK_END, MARK_START
+from evidencia.search.lexical import facets as lexical_facets
 from evidencia.search.lexical import search as lexical_search
 from evidencia.search.query import QueryError
+from evidencia.search.scope import Filters
 from evidencia.store.annotations import document_summary
 from evidencia.store.check import check as check_store
 from evidencia.store.db import Store
@@ -238,24 +240,67 @@ def show(
                 out.print(f"{escape(f.label)}. {escape(f.text)}")
 
 
+def _many(help_text: str, flag: str) -> Any:
+    return typer.Option(flag, help=help_text, show_default=False)
+
+
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help='Words, "exact phrases", prefix*, AND/OR/NOT.')],
+    country: Annotated[
+        list[str] | None, _many("Only passages about this country (ISO code).", "--country")
+    ] = None,
+    theme: Annotated[
+        list[str] | None, _many("Only passages tagged with this theme.", "--theme")
+    ] = None,
+    outcome: Annotated[
+        list[str] | None, _many("Only passages tagged with this outcome.", "--outcome")
+    ] = None,
+    instrument: Annotated[
+        list[str] | None,
+        _many("Only passages citing this instrument (CELEX, symbol).", "--instrument"),
+    ] = None,
+    lang: Annotated[list[str] | None, _many("Only passages in this language.", "--lang")] = None,
+    doc_type: Annotated[
+        list[DocumentType] | None, _many("Only documents of this type.", "--type")
+    ] = None,
+    org: Annotated[list[str] | None, _many("Only documents of this organisation.", "--org")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after.")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or before.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 10,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count hits per facet.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
     home: HomeOption = None,
 ) -> None:
     """Search passages by words; every hit cites document, page and passage."""
+    filters = Filters(
+        countries=tuple(c.upper() for c in country or ()),
+        themes=tuple(theme or ()),
+        outcomes=tuple(outcome or ()),
+        instruments=tuple(instrument or ()),
+        languages=tuple(lang or ()),
+        doc_types=tuple(t.value for t in doc_type or ()),
+        organisations=tuple(org or ()),
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
     store = open_store(home)
     with store.session() as session:
         try:
-            hits = lexical_search(session, query, limit=limit)
+            hits = lexical_search(session, query, limit=limit, filters=filters)
+            counts = lexical_facets(session, query, filters=filters) if facets else {}
         except QueryError as exc:
             err.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(2) from exc
     if as_json:
         for hit in hits:
             print(json.dumps(hit.as_json(), ensure_ascii=False))
+        if facets:
+            print(json.dumps({"facets": counts}, ensure_ascii=False))
         return
     if not hits:
         out.print(f"No passage matches {escape(query)!s}.")
@@ -269,6 +314,13 @@ def search_cmd(
             out.print(f"   [dim]{escape(' › '.join(hit.heading_path))}[/]")
         snippet = escape(hit.snippet).replace(escape(MARK_START), "[bold yellow]")
         out.print("   " + snippet.replace(escape(MARK_END), "[/]"))
+        tags = [*hit.countries, *hit.instruments]
+        if tags:
+            out.print(f"   [cyan]{escape(' · '.join(tags))}[/]")
+    for name, values in counts.items():
+        if values:
+            listed = ", ".join(f"{value} ({n})" for value, n in values)
+            out.print(f"[bold]{name}[/]: {escape(listed)}")
 
 
 @app.command()

@@ -7,19 +7,20 @@ is what people mean when they type a policy's name.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import ColumnClause, Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
-from evidencia.model import AccessLevel
 from evidencia.search.query import phrase_of, to_fts
+from evidencia.search.scope import ALL_LEVELS, Filters, Viewer, facet_counts, passage_scope
+from evidencia.store.schema import Annotation, Document, Passage
 
 MARK_START, MARK_END = "<mark>", "</mark>"
-ALL_LEVELS = tuple(level.value for level in AccessLevel)
+NO_FILTERS = Filters()
+EVERYONE = Viewer(ALL_LEVELS)
 
 
 @dataclass
@@ -39,23 +40,15 @@ class Hit:
     access: str
     footnotes: list[dict[str, str]] = field(default_factory=list)
     also_in: list[int] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    instruments: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-_SQL = """
-SELECT p.id, p.document_id, d.title, p.page, p.heading_path, p.text, p.language,
-       d.doc_type, d.access,
-       snippet(passage_fts, 0, :mark_start, :mark_end, '…', 28) AS snippet,
-       bm25(passage_fts, 1.0, 0.3) AS rank
-FROM passage_fts
-JOIN passage p ON p.id = passage_fts.rowid
-JOIN document d ON d.id = p.document_id
-WHERE passage_fts MATCH :match AND d.access IN ({levels})
-ORDER BY rank
-LIMIT :pool
-"""
+_FTS: ColumnClause[Any] = literal_column("passage_fts")
 
 
 def search(
@@ -63,16 +56,35 @@ def search(
     query: str,
     *,
     limit: int = 10,
-    levels: tuple[str, ...] = ALL_LEVELS,
+    filters: Filters = NO_FILTERS,
+    viewer: Viewer = EVERYONE,
 ) -> list[Hit]:
-    """Passages matching ``query`` that a viewer allowed ``levels`` may see, best first."""
-
-    placeholders = ", ".join(f":level{i}" for i in range(len(levels)))
-    params: dict[str, Any] = {f"level{i}": lvl for i, lvl in enumerate(levels)}
-    params.update(
-        match=to_fts(query), mark_start=MARK_START, mark_end=MARK_END, pool=max(limit * 5, 50)
+    """Passages matching ``query`` that ``viewer`` may see and that pass ``filters``."""
+    rank = func.bm25(_FTS, 1.0, 0.3).label("rank")  # lower is better
+    snippet = func.snippet(_FTS, 0, MARK_START, MARK_END, "…", 28).label("snippet")
+    statement = (
+        select(
+            Passage.id,
+            Passage.document_id,
+            Document.title,
+            Passage.page,
+            Passage.heading_path,
+            Passage.text,
+            Passage.language,
+            Document.doc_type,
+            Document.access,
+            snippet,
+            rank,
+        )
+        .select_from(table("passage_fts", column("rowid")))
+        .join(Passage, Passage.id == literal_column("passage_fts.rowid"))
+        .join(Document, Document.id == Passage.document_id)
+        .where(_FTS.op("MATCH")(to_fts(query)))
+        .where(Passage.id.in_(passage_scope(filters, viewer)))
+        .order_by(rank)
+        .limit(max(limit * 5, 50))
     )
-    rows = session.execute(text(_SQL.format(levels=placeholders)), params).all()
+    rows = session.execute(statement).all()
     phrase = phrase_of(query)
     hits = [
         Hit(
@@ -80,7 +92,7 @@ def search(
             document_id=row.document_id,
             title=row.title,
             page=row.page,
-            heading_path=json.loads(row.heading_path) if row.heading_path else [],
+            heading_path=list(row.heading_path or []),
             text=row.text,
             snippet=row.snippet,
             score=round(-float(row.rank), 4),
@@ -94,7 +106,26 @@ def search(
         hits.sort(key=lambda h: (phrase not in _normalise(h.text), -h.score))
     hits = _collapse_copies(hits)[:limit]
     _attach_footnotes(session, hits)
+    _attach_annotations(session, hits)
     return hits
+
+
+def matching(query: str, filters: Filters = NO_FILTERS, viewer: Viewer = EVERYONE) -> Select[Any]:
+    """Ids of every passage matching ``query`` within the viewer's scope and the filters."""
+    return (
+        select(Passage.id)
+        .select_from(table("passage_fts", column("rowid")))
+        .join(Passage, Passage.id == literal_column("passage_fts.rowid"))
+        .where(_FTS.op("MATCH")(to_fts(query)))
+        .where(Passage.id.in_(passage_scope(filters, viewer)))
+    )
+
+
+def facets(
+    session: Session, query: str, *, filters: Filters = NO_FILTERS, viewer: Viewer = EVERYONE
+) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts over all passages matching ``query`` (not only the shown ones)."""
+    return facet_counts(session, matching(query, filters, viewer))
 
 
 def _collapse_copies(hits: list[Hit]) -> list[Hit]:
@@ -135,3 +166,30 @@ def _attach_footnotes(session: Session, hits: list[Hit]) -> None:
     )
     for passage_id, label, note in rows:
         by_id[passage_id].footnotes.append({"label": label, "text": note})
+
+
+#: which annotations a hit lists, by field: (enricher, kind or None for all kinds)
+_HIT_ANNOTATIONS = {
+    "countries": ("countries", "country"),
+    "themes": ("themes", "theme"),
+    "instruments": ("instruments", None),
+}
+
+
+def _attach_annotations(session: Session, hits: list[Hit]) -> None:
+    """Countries, themes and instruments of each hit, so results can be read and grouped
+    without opening the passage."""
+    if not hits:
+        return
+    by_id = {h.passage_id: h for h in hits}
+    rows = session.execute(
+        select(Annotation.passage_id, Annotation.enricher, Annotation.kind, Annotation.key)
+        .where(Annotation.passage_id.in_(by_id))
+        .order_by(Annotation.passage_id, Annotation.start)
+    )
+    for passage_id, enricher, kind, key in rows:
+        for name, (wanted, wanted_kind) in _HIT_ANNOTATIONS.items():
+            if passage_id is not None and enricher == wanted and wanted_kind in (None, kind):
+                values: list[str] = getattr(by_id[passage_id], name)
+                if key not in values:
+                    values.append(key)
