@@ -20,7 +20,7 @@ from evidencia.config import resolve_home
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
 from evidencia.model import AccessLevel, DocumentType
-from evidencia.search.lexical import MARK_END, MARK_START
+from evidencia.search.hits import MARK_END, MARK_START
 from evidencia.search.lexical import facets as lexical_facets
 from evidencia.search.lexical import search as lexical_search
 from evidencia.search.query import QueryError

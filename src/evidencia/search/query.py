@@ -63,6 +63,21 @@ def _quote(word: str) -> str:
 
 def phrase_of(query: str) -> str | None:
     """The query as one normalised phrase, to lift passages that contain it verbatim."""
-    words = _WORD.findall(query.replace("*", ""))
-    plain = [w for w in words if w not in OPERATORS]
+    plain = words_of(query)
     return " ".join(plain).lower() if len(plain) > 1 else None
+
+
+def words_of(query: str) -> list[str]:
+    """The plain words of a query, operators left out."""
+    return [w for w in _WORD.findall(query.replace("*", "")) if w not in OPERATORS]
+
+
+def any_of(query: str) -> str:
+    """An FTS query matching passages with any of the words, for ranking a natural question
+    by BM25; a query with its own operators, phrases or parentheses is kept as written."""
+    if any(token in OPERATORS or token[0] in '"()' for token in _TOKEN.findall(query)):
+        return to_fts(query)
+    words = [w for w in _WORD.findall(query) if len(w.rstrip("*")) > 1]
+    if not words:
+        return to_fts(query)
+    return " OR ".join(_quote(w) for w in dict.fromkeys(words))

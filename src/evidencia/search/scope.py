@@ -34,6 +34,9 @@ class Viewer:
         return cls(tuple(lvl.value for lvl in order[: order.index(level) + 1]))
 
 
+EVERYONE = Viewer(ALL_LEVELS)  # the local command line: whoever runs it owns the data
+
+
 #: filters answered by annotations: filter field -> (enricher, kind or None for any kind)
 ANNOTATION_FILTERS: dict[str, tuple[str, str | None]] = {
     "countries": ("countries", "country"),
@@ -56,12 +59,16 @@ class Filters:
     until: date | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The filters that are set, as JSON-ready values."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if value:
                 out[f.name] = value.isoformat() if isinstance(value, date) else list(value)
         return out
+
+
+NO_FILTERS = Filters()
 
 
 def _language() -> Any:
