@@ -23,6 +23,8 @@ from evidencia.store.documents import DocumentMeta
         ("health -covid", '"health" NOT "covid"'),
         ("l'aide médicale", '"l aide" "médicale"'),
         ("(police OR justice) AND", '( "police" OR "justice" )'),
+        ("paragraph 4(b)", '"paragraph" "4 b"'),
+        ("police (children OR minors)", '"police" AND ( "children" OR "minors" )'),
     ],
 )
 def test_typed_queries_become_safe_fts(typed: str, fts: str) -> None:

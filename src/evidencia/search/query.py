@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_TOKEN = re.compile(r'"[^"]*"|\(|\)|-?[^\s()"]+')
+#: "4(b)", "6(e)": a paragraph reference is one term, not a group
+_TOKEN = re.compile(r'"[^"]*"|\w+\(\w{1,4}\)|\(|\)|-?[^\s()"]+')
 _WORD = re.compile(r"\w+\*?")
 OPERATORS = {"AND", "OR", "NOT"}
 
@@ -26,6 +27,8 @@ def to_fts(query: str) -> str:
             if parts and parts[-1] not in OPERATORS and parts[-1] != "(":
                 parts.append(token)
         elif token == "(":
+            if parts and parts[-1] not in OPERATORS and parts[-1] != "(":
+                parts.append("AND")  # FTS5 wants an operator before a group
             depth += 1
             parts.append(token)
         elif token == ")":
