@@ -23,8 +23,9 @@ demo: $(STAMP)
 	@if [ -d "$(SEEDS)" ]; then \
 	  $(BIN)/evidencia ingest --home $(DEMO_HOME) --manifest demo/seeds.yaml; \
 	else echo "($(SEEDS) not found: the two seed documents are skipped)"; fi
+	$(BIN)/evidencia embed --home $(DEMO_HOME)
 	$(BIN)/evidencia docs --home $(DEMO_HOME)
-	@for q in '"Free in, Free out"' 'firewall* AND police' 'aide médicale urgente' 'regularisation OR regularización OR regolarizzazione' 'detention children'; do \
+	@for q in '"Free in, Free out"' 'firewall* AND police' 'aide médicale urgente' 'Kinder in Abschiebungshaft' 'regularisation OR regularización OR regolarizzazione'; do \
 	  echo; echo "\$$ evidencia search $$q --limit 3"; \
 	  $(BIN)/evidencia search --home $(DEMO_HOME) --limit 3 "$$q"; \
 	done
@@ -40,6 +41,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
+	$(BIN)/python demo/build.py  # the search quality gate runs on the demo corpus
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from evidencia.cli import app
 from evidencia.config import Home
 from evidencia.store.db import Store
 
@@ -67,3 +68,32 @@ def store(home: Path) -> Iterator[Store]:
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: what demo/build.py renders (``make test`` runs it first); the demo store needs them
+GENERATED = [
+    ROOT / "demo" / "corpus" / "report-firewalls.pdf",
+    ROOT / "demo" / "corpus" / "report-firewalls.docx",
+    ROOT / "demo" / "corpus" / "rapport-sante.pdf",
+    ROOT / "demo" / "seeds" / "000_19aa9e853c358b3a.pdf",
+    ROOT / "demo" / "seeds" / "002_562ba18454ebe768.pdf",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The demo corpus and the seeds ingested as `make demo` does (about 25 seconds)."""
+    absent = [str(p.relative_to(ROOT)) for p in GENERATED if not p.is_file()]
+    if absent:
+        pytest.skip(f"run `python demo/build.py` (or `make demo`) first: {', '.join(absent)}")
+    home = tmp_path_factory.mktemp("demo-home")
+    cli = CliRunner()
+    for manifest in ("demo/corpus/manifest.yaml", "demo/seeds.yaml"):
+        result = cli.invoke(
+            app, ["ingest", "--home", str(home), "--manifest", str(ROOT / manifest)]
+        )
+        assert result.exit_code == 0, result.output
+    store = Store(Home(home))
+    yield store
+    store.close()

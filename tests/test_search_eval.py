@@ -4,14 +4,10 @@ placed on passages, and every judgment of eval/search/queries.yaml found in the 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from evidencia.cli import app
-from evidencia.config import Home
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.search.evaluate import (
     Judged,
@@ -31,14 +27,6 @@ from tests.conftest import needs_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "eval" / "search" / "queries.yaml"
-#: what demo/build.py renders; the demo store cannot be built without them
-GENERATED = [
-    ROOT / "demo" / "corpus" / "report-firewalls.pdf",
-    ROOT / "demo" / "corpus" / "report-firewalls.docx",
-    ROOT / "demo" / "corpus" / "rapport-sante.pdf",
-    ROOT / "demo" / "seeds" / "000_19aa9e853c358b3a.pdf",
-    ROOT / "demo" / "seeds" / "002_562ba18454ebe768.pdf",
-]
 
 
 def judged(grade: int, *passages: int) -> Judged:
@@ -342,24 +330,6 @@ queries:
 
 
 # --- the shipped judgments against the demo store -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The demo corpus and the seeds ingested as `make demo` does (about 25 seconds)."""
-    absent = [str(p.relative_to(ROOT)) for p in GENERATED if not p.is_file()]
-    if absent:
-        pytest.skip(f"run `python demo/build.py` (or `make demo`) first: {', '.join(absent)}")
-    home = tmp_path_factory.mktemp("demo-home")
-    cli = CliRunner()
-    for manifest in ("demo/corpus/manifest.yaml", "demo/seeds.yaml"):
-        result = cli.invoke(
-            app, ["ingest", "--home", str(home), "--manifest", str(ROOT / manifest)]
-        )
-        assert result.exit_code == 0, result.output
-    store = Store(Home(home))
-    yield store
-    store.close()
 
 
 @needs_seeds

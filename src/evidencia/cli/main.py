@@ -17,12 +17,13 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from evidencia.config import resolve_home
+from evidencia.embed.check import check_index
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
 from evidencia.model import AccessLevel, DocumentType
 from evidencia.search.hits import MARK_END, MARK_START
 from evidencia.search.lexical import facets as lexical_facets
-from evidencia.search.lexical import search as lexical_search
+from evidencia.search.modes import Request, Searcher, SearchMode
 from evidencia.search.query import QueryError
 from evidencia.search.scope import Filters
 from evidencia.store.annotations import document_summary
@@ -272,6 +273,9 @@ def search_cmd(
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or before.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 10,
+    mode: Annotated[
+        SearchMode, typer.Option(help="By words, by meaning, or both fused.")
+    ] = SearchMode.HYBRID,
     facets: Annotated[bool, typer.Option("--facets", help="Also count hits per facet.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
     home: HomeOption = None,
@@ -289,13 +293,13 @@ def search_cmd(
         until=until.date() if until else None,
     )
     store = open_store(home)
-    with store.session() as session:
-        try:
-            hits = lexical_search(session, query, limit=limit, filters=filters)
+    try:
+        hits = Searcher(store).search(Request(query, limit, filters), mode.value)
+        with store.session() as session:
             counts = lexical_facets(session, query, filters=filters) if facets else {}
-        except QueryError as exc:
-            err.print(f"[red]{escape(str(exc))}[/]")
-            raise typer.Exit(2) from exc
+    except QueryError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from exc
     if as_json:
         for hit in hits:
             print(json.dumps(hit.as_json(), ensure_ascii=False))
@@ -331,6 +335,8 @@ def check(
     """Verify the store: database, full-text index and originals; exit 1 on inconsistency."""
     store = open_store(home)
     report = check_store(store, verify_hashes=not quick)
+    # the search index is derived data: missing or stale vectors are fixed by `evidencia embed`
+    report.warnings.extend(check_index(store))
     counts = ", ".join(f"{n} {table}s" for table, n in report.counts.items())
     out.print(f"Checked {escape(str(store.home.root))}: {counts}.")
     for warning in report.warnings:

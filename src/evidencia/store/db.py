@@ -72,3 +72,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+from evidencia.store import embeddings  # noqa: E402, F401  (its table is part of the schema)

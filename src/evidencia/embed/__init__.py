@@ -1,0 +1,1 @@
+"""Embeddings: passages and queries as vectors, for search by meaning across languages."""

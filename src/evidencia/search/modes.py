@@ -1,0 +1,129 @@
+"""The three ways to search, behind one call: by words, by meaning, or both fused.
+
+Hybrid ranking is reciprocal rank fusion: each passage scores the sum, over the rankings
+it appears in, of ``weight / (k + rank)``. It needs no score calibration between BM25 and
+cosine similarity, which live on unrelated scales, and it lets a passage found by only one
+side (a French query for an English passage) still rank. ``k`` and the weights are tuned
+on ``eval/search/queries.yaml`` (see ``bench/`` and the quality gate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from evidencia.embed.base import EmbeddingBackend
+from evidencia.search import lexical, semantic
+from evidencia.search.hits import Hit, Ranked, build
+from evidencia.search.scope import ALL_LEVELS, EVERYONE, NO_FILTERS, Filters, Viewer, passage_scope
+from evidencia.store.db import Store
+
+
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    LEXICAL = "lexical"
+    SEMANTIC = "semantic"
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Reciprocal rank fusion settings: smoothing ``k``, per-side weights, depth per side."""
+
+    # tuned with bench/tune_fusion.py on the 65 judged queries: the multilingual model carries
+    # most of the ranking (most queries are asked across languages), words break ties
+    k: int = 10
+    lexical_weight: float = 0.2
+    semantic_weight: float = 1.0
+    depth: int = 50
+
+
+DEFAULT_FUSION = Fusion()
+
+
+@dataclass(frozen=True)
+class Request:
+    query: str
+    limit: int = 10
+    filters: Filters = NO_FILTERS
+    viewer: Viewer = EVERYONE
+    fusion: Fusion = DEFAULT_FUSION
+
+
+class Searcher:
+    """Searches one store; holds the embedding backend so the model loads once."""
+
+    def __init__(self, store: Store, backend: EmbeddingBackend | None = None) -> None:
+        self.store = store
+        self._backend = backend
+
+    @property
+    def backend(self) -> EmbeddingBackend:
+        if self._backend is None:
+            from evidencia.embed import registry  # the model loads only when meaning is asked
+
+            self._backend = registry.get()
+        return self._backend
+
+    def allowed(self, session: Session, request: Request) -> set[int] | None:
+        """Passage ids the semantic side may return; None when that is every passage."""
+        if request.filters == NO_FILTERS and set(request.viewer.levels) >= set(ALL_LEVELS):
+            return None
+        return set(session.scalars(passage_scope(request.filters, request.viewer)))
+
+    def lexical(self, session: Session, request: Request, *, loose: bool = False) -> list[Ranked]:
+        return lexical.ranked(
+            session,
+            request.query,
+            pool=max(request.fusion.depth, request.limit * 5),
+            filters=request.filters,
+            viewer=request.viewer,
+            loose=loose,
+        )
+
+    def semantic(self, session: Session, request: Request) -> list[Ranked]:
+        found = semantic.semantic_search(
+            self.store,
+            self.backend,
+            request.query,
+            limit=max(request.fusion.depth, request.limit * 5),
+            allowed=self.allowed(session, request),
+        )
+        return [Ranked(passage_id, score) for passage_id, score in found]
+
+    def hybrid(self, session: Session, request: Request) -> list[Ranked]:
+        words = self.lexical(session, request, loose=True)
+        meaning = self.semantic(session, request)
+        return fuse(words, meaning, request.fusion)
+
+    def search(self, request: Request, mode: str = "hybrid") -> list[Hit]:
+        rank = MODES.get(mode)
+        if rank is None:
+            raise ValueError(f"unknown search mode {mode!r} (known: {', '.join(MODES)})")
+        with self.store.session() as session:
+            return build(session, rank(self, session, request), request.query, request.limit)
+
+
+def fuse(words: list[Ranked], meaning: list[Ranked], fusion: Fusion) -> list[Ranked]:
+    """Reciprocal rank fusion of two rankings; the lexical snippet is kept where there is one."""
+    scores: dict[int, float] = {}
+    snippets: dict[int, str] = {}
+    for weight, ranking in ((fusion.lexical_weight, words), (fusion.semantic_weight, meaning)):
+        for rank, entry in enumerate(ranking, start=1):
+            scores[entry.passage_id] = scores.get(entry.passage_id, 0.0) + weight / (
+                fusion.k + rank
+            )
+            if entry.snippet and entry.passage_id not in snippets:
+                snippets[entry.passage_id] = entry.snippet
+    order = sorted(scores, key=lambda pid: -scores[pid])
+    return [Ranked(pid, scores[pid], snippets.get(pid)) for pid in order]
+
+
+Mode = Callable[[Searcher, Session, Request], list[Ranked]]
+MODES: dict[str, Mode] = {
+    "hybrid": Searcher.hybrid,
+    "lexical": Searcher.lexical,
+    "semantic": Searcher.semantic,
+}

@@ -1,0 +1,330 @@
+"""Search by meaning: the passages whose vectors lie nearest a query's.
+
+The vectors in the database are the truth; the index under ``<data dir>/indexes/`` is a cache
+derived from them, with a manifest (model, dimension, count, fingerprint of the rows it
+holds, build time). It is rebuilt whenever it no longer matches the stored vectors: by
+``evidencia embed``, or at query time.
+
+Below ``EXACT_BELOW`` vectors the "index" is the matrix itself (``vectors.npy``): a matrix
+product over 20,000 × 384 floats takes milliseconds, is exact, and filters for free. Above
+it, a graph index (HNSW) answers in sub-linear time. It is built with **usearch** rather than
+hnswlib because usearch is maintained, ships wheels for current Pythons and NumPy 2, saves
+one file that can be memory-mapped instead of read (``view=True``), and stores half-precision
+vectors (f16: half the memory, no measurable loss in ranking for unit vectors); hnswlib's
+last release predates NumPy 2. Scores are inner products of unit vectors, i.e. cosines.
+
+Who may see what is enforced here, not left to the caller: with ``allowed`` given, nothing
+outside it is returned. A graph index cannot filter while it walks, so it is asked for more
+neighbours than wanted (in proportion to how much of the store ``allowed`` covers) and the
+rest filtered out; when too few survive, or ``allowed`` is small, the allowed vectors are
+scored exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evidencia.embed.base import EmbeddingBackend, EmbeddingError
+from evidencia.store.db import Store
+from evidencia.store.embeddings import iter_vectors, model_dim, stamp
+
+#: below this many vectors, search is an exact matrix product
+EXACT_BELOW = 20_000
+#: neighbours asked of the graph index per wanted result when the viewer may see everything
+ANN_MARGIN = 2
+#: the most neighbours ever asked of the graph index in one query before scoring exactly
+ANN_MAX_K = 5_000
+FORMAT = 1
+
+Status = Literal["current", "stale", "missing"]
+Hits = list[tuple[int, float]]
+#: passage ids the viewer may see and that pass the filters; None: every passage
+Allowed = AbstractSet[int] | None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dim: int
+    count: int
+    fingerprint: str
+    built_at: str
+    kind: Literal["exact", "usearch"]
+    format: int = FORMAT
+
+
+def index_dir(store: Store, model: str) -> Path:
+    """One folder per model, named readably plus a digest (so no two names collide)."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-")[:80]
+    digest = hashlib.blake2b(model.encode(), digest_size=4).hexdigest()
+    return store.home.root / "indexes" / f"{readable}-{digest}"
+
+
+def _files(kind: str) -> tuple[str, ...]:
+    return ("exact.npz",) if kind == "exact" else ("vectors.usearch",)
+
+
+def read_manifest(store: Store, model: str) -> Manifest | None:
+    """The manifest of ``model``'s index, or None if there is no usable index."""
+    folder = index_dir(store, model)
+    try:
+        raw = json.loads((folder / "manifest.json").read_text("utf-8"))
+        manifest = Manifest(**raw)
+    except (OSError, ValueError, TypeError):
+        return None
+    if manifest.format != FORMAT or manifest.model != model:
+        return None
+    if not all((folder / name).is_file() for name in _files(manifest.kind)):
+        return None
+    return manifest
+
+
+def index_status(store: Store, model: str) -> Status:
+    """Whether ``model``'s index holds exactly the vectors the database holds."""
+    return _status(store, model, read_manifest(store, model))
+
+
+def _status(store: Store, model: str, manifest: Manifest | None) -> Status:
+    if manifest is None:
+        return "missing"
+    with store.session() as session:
+        current = stamp(session, model).fingerprint
+    return "current" if manifest.fingerprint == current else "stale"
+
+
+def build_index(store: Store, model: str) -> Manifest:
+    """(Re)build ``model``'s index from the stored vectors and return its manifest.
+
+    The fingerprint is read *before* the vectors: vectors stored in between make the index
+    hold more than its manifest says, which only costs a rebuild later, never a stale index
+    taken for current. Files are written under temporary names and renamed, the manifest
+    last, so a reader never sees half an index.
+    """
+    folder = index_dir(store, model)
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.session() as session:
+        current = stamp(session, model)
+        dim = model_dim(session, model) or 0
+        kind: Literal["exact", "usearch"] = "exact" if current.count < EXACT_BELOW else "usearch"
+        chunks = iter_vectors(session, model, dim) if dim else iter(())
+        if kind == "exact":
+            count = _write_exact(folder, dim, chunks)
+        else:
+            count = _write_usearch(folder, dim, chunks)
+    manifest = Manifest(
+        model=model,
+        dim=dim,
+        count=count,
+        fingerprint=current.fingerprint,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        kind=kind,
+    )
+    _replace(folder / "manifest.json", json.dumps(asdict(manifest), indent=2).encode())
+    for stale in set(_files("exact") + _files("usearch")) - set(_files(kind)):
+        (folder / stale).unlink(missing_ok=True)
+    return manifest
+
+
+def ensure_index(store: Store, model: str) -> tuple[Manifest, bool]:
+    """``model``'s index, rebuilt first if it is not current; and whether it was rebuilt."""
+    manifest = read_manifest(store, model)
+    if manifest is not None and _status(store, model, manifest) == "current":
+        return manifest, False
+    return build_index(store, model), True
+
+
+def semantic_search(
+    store: Store,
+    backend: EmbeddingBackend,
+    query: str,
+    *,
+    limit: int,
+    allowed: Allowed,
+) -> Hits:
+    """(passage id, cosine) of the ``limit`` passages nearest ``query``, best first.
+
+    ``allowed``: the passages the viewer may see and that pass the filters; None means all.
+    Only passages with a stored vector from ``backend`` can be found: run ``evidencia
+    embed`` after ingesting.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    if not query.strip():
+        raise ValueError("the query is empty")
+    if allowed is not None and not allowed:
+        return []
+    manifest, _ = ensure_index(store, backend.name)
+    if manifest.count == 0:
+        return []
+    if manifest.dim != backend.dim:
+        raise EmbeddingError(
+            f"the stored vectors of {backend.name} have {manifest.dim} dimensions, "
+            f"the backend makes {backend.dim}: re-embed with `evidencia embed`"
+        )
+    vector = backend.embed_query(query)
+    searcher = _searcher(store, manifest)
+    hits = searcher.search(vector, limit, allowed)
+    # the guarantee, whatever the searcher did
+    return [hit for hit in hits if allowed is None or hit[0] in allowed][:limit]
+
+
+# -- searchers -------------------------------------------------------------------------------
+
+
+class _Searcher(Protocol):
+    def search(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits: ...
+
+
+def _top(ids: NDArray[np.int64], scores: NDArray[np.float32], limit: int) -> Hits:
+    """The best ``limit`` (id, score) pairs, ties broken by id so results are repeatable."""
+    if len(ids) > limit:
+        keep = np.argpartition(-scores, limit - 1)[:limit]
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))
+    return [(int(ids[i]), round(float(scores[i]), 6)) for i in order[:limit]]
+
+
+def _allowed_array(allowed: Iterable[int]) -> NDArray[np.int64]:
+    return np.fromiter(allowed, dtype=np.int64)
+
+
+class _Exact:
+    """Ids and vectors in one file, so a reader can never pair one build's ids with
+    another's vectors; at most 30 MB, read whole."""
+
+    def __init__(self, folder: Path) -> None:
+        with np.load(folder / "exact.npz") as data:
+            self.ids: NDArray[np.int64] = data["ids"]
+            self.vectors: NDArray[np.float32] = data["vectors"]
+
+    def search(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits:
+        if allowed is None:
+            return _top(self.ids, self.vectors @ query, limit)
+        rows = np.flatnonzero(np.isin(self.ids, _allowed_array(allowed)))
+        return _top(self.ids[rows], self.vectors[rows] @ query, limit)
+
+
+class _Graph:
+    def __init__(self, folder: Path, count: int) -> None:
+        index = _usearch().Index.restore(str(folder / "vectors.usearch"), view=True)
+        if index is None:
+            raise OSError(f"cannot read the index in {folder}")
+        self.index = index
+        self.count = count
+
+    def search(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits:
+        if allowed is not None and len(allowed) <= EXACT_BELOW:
+            return self._exact(query, limit, allowed)
+        share = 1.0 if allowed is None else len(allowed) / self.count
+        want = min(self.count, ANN_MAX_K, math.ceil(limit * ANN_MARGIN / max(share, 1e-9)))
+        matches = self.index.search(query, max(want, limit))
+        keys = np.asarray(matches.keys, dtype=np.int64)
+        scores = (1.0 - np.asarray(matches.distances, dtype=np.float32)).astype(np.float32)
+        if allowed is not None:
+            keep = np.isin(keys, _allowed_array(allowed))
+            keys, scores = keys[keep], scores[keep]
+        if len(keys) >= limit or (allowed is None and len(keys) == self.count):
+            return _top(keys, scores, limit)
+        return self._exact(query, limit, allowed)
+
+    def _exact(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits:
+        """Score every allowed vector the index holds (all of them if ``allowed`` is None)."""
+        if allowed is None:
+            matches = self.index.search(query, min(limit, self.count), exact=True)
+            keys = np.asarray(matches.keys, dtype=np.int64)
+            return _top(keys, 1.0 - np.asarray(matches.distances, dtype=np.float32), limit)
+        wanted = _allowed_array(allowed)
+        wanted = wanted[np.asarray(self.index.contains(wanted), dtype=bool)]
+        if not len(wanted):
+            return []
+        found = self.index.get(wanted, dtype="f32")
+        rows = found if isinstance(found, tuple) else (found,)
+        matrix = np.vstack([np.asarray(v, dtype=np.float32).reshape(1, -1) for v in rows])
+        return _top(wanted, matrix @ query, limit)
+
+
+_cache: dict[Path, tuple[str, _Searcher]] = {}
+_cache_lock = threading.Lock()
+
+
+def _searcher(store: Store, manifest: Manifest) -> _Searcher:
+    """The loaded index, kept for the life of the process while its fingerprint holds."""
+    folder = index_dir(store, manifest.model)
+    with _cache_lock:
+        cached = _cache.get(folder)
+        if cached and cached[0] == manifest.fingerprint:
+            return cached[1]
+        searcher: _Searcher = (
+            _Exact(folder) if manifest.kind == "exact" else _Graph(folder, manifest.count)
+        )
+        _cache[folder] = (manifest.fingerprint, searcher)
+        return searcher
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _usearch() -> ModuleType:
+    """usearch, imported only when a graph index is needed, and after onnxruntime: loading
+    usearch first and onnxruntime (which PyMuPDF 2 imports) later crashes the process with a
+    segmentation fault (usearch 2.26, onnxruntime 1.32), so onnxruntime goes first."""
+    with contextlib.suppress(ImportError):  # absent with PyMuPDF 1.x: nothing to order
+        importlib.import_module("onnxruntime")
+    return importlib.import_module("usearch.index")
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _write_exact(
+    folder: Path,
+    dim: int,
+    chunks: Iterable[tuple[NDArray[np.int64], NDArray[np.float32]]],
+) -> int:
+    parts = list(chunks)
+    ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    vectors = (
+        np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), dtype=np.float32)
+    )
+    tmp = folder / f".exact.npz.{os.getpid()}.{threading.get_ident()}.tmp"
+    with tmp.open("wb") as handle:
+        np.savez(handle, ids=ids, vectors=vectors)
+    os.replace(tmp, folder / "exact.npz")
+    return len(ids)
+
+
+def _write_usearch(
+    folder: Path,
+    dim: int,
+    chunks: Iterable[tuple[NDArray[np.int64], NDArray[np.float32]]],
+) -> int:
+    index = _usearch().Index(ndim=dim, metric="ip", dtype="f16")
+    count = 0
+    for ids, vectors in chunks:
+        if len(ids):
+            index.add(ids.astype(np.uint64), vectors)
+            count += len(ids)
+    tmp = folder / f".vectors.usearch.{os.getpid()}.{threading.get_ident()}.tmp"
+    index.save(str(tmp))
+    os.replace(tmp, folder / "vectors.usearch")
+    return count
