@@ -13,7 +13,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from evidencia.cli.main import HomeOption, app, err, open_store, out
+from evidencia.cli.main import (
+    CheckOption,
+    HomeOption,
+    UpdateBaselineOption,
+    app,
+    err,
+    open_store,
+    out,
+)
 from evidencia.enrich import registry
 from evidencia.enrich.analyze import analyze as analyze_text
 from evidencia.enrich.base import Enricher
@@ -106,12 +114,8 @@ def evaluate_cmd(
     baseline: Annotated[Path, typer.Option(help="Floors the figures must not fall under.")] = Path(
         "eval/baseline.json"
     ),
-    check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 if a figure is below its floor.")
-    ] = False,
-    update: Annotated[
-        bool, typer.Option("--update-baseline", help="Record the figures as the new floors.")
-    ] = False,
+    check: CheckOption = False,
+    update: UpdateBaselineOption = False,
     only: OnlyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with misses).")] = False,
     misses: Annotated[bool, typer.Option("--misses", help="List the items got wrong.")] = False,

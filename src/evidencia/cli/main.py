@@ -46,6 +46,15 @@ HomeOption = Annotated[
 ]
 
 
+#: options shared by the commands that measure quality against recorded floors
+CheckOption = Annotated[
+    bool, typer.Option("--check", help="Exit 1 if a figure is below its floor.")
+]
+UpdateBaselineOption = Annotated[
+    bool, typer.Option("--update-baseline", help="Record the figures as the new floors.")
+]
+
+
 def open_store(home: Path | None) -> Store:
     return Store(resolve_home(home))
 

@@ -11,7 +11,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from evidencia.cli.main import HomeOption, app, err, open_store, out
+from evidencia.cli.main import (
+    CheckOption,
+    HomeOption,
+    UpdateBaselineOption,
+    app,
+    err,
+    open_store,
+    out,
+)
 from evidencia.datafile import DataFileError
 from evidencia.search.evaluate import DEFAULT_QUERIES, SearchEvaluation, evaluate_search
 from evidencia.search.evaluate import load_queries as load_search_queries
@@ -64,12 +72,8 @@ def evaluate_search_cmd(
     baseline: Annotated[Path, typer.Option(help="Floors the figures must not fall under.")] = Path(
         "eval/search-baseline.json"
     ),
-    check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 if a figure is below its floor.")
-    ] = False,
-    update: Annotated[
-        bool, typer.Option("--update-baseline", help="Record the figures as the new floors.")
-    ] = False,
+    check: CheckOption = False,
+    update: UpdateBaselineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (per query).")] = False,
     home: HomeOption = None,
 ) -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from importlib import import_module
-from importlib.metadata import entry_points
 
+from evidencia import plugins
 from evidencia.embed.base import EmbeddingBackend
 
 ENV = "EVIDENCIA_EMBEDDER"
@@ -29,13 +28,13 @@ class UnknownEmbedder(KeyError):
         return f"no embedding backend named {self.args[0]!r} (known: {', '.join(names())})"
 
 
-def _plugins() -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group="evidencia.embedders")}
+def _targets() -> dict[str, str]:
+    return plugins.available("evidencia.embedders", BUILTIN_EMBEDDERS)
 
 
 def names() -> list[str]:
     """Every backend that can be asked for by name."""
-    return sorted({**BUILTIN_EMBEDDERS, **_plugins()})
+    return sorted(_targets())
 
 
 def configured() -> str:
@@ -54,11 +53,10 @@ def get(name: str | None = None) -> EmbeddingBackend:
 
 @cache
 def _load(name: str) -> EmbeddingBackend:
-    target = {**BUILTIN_EMBEDDERS, **_plugins()}.get(name)
+    target = _targets().get(name)
     if target is None:
         raise UnknownEmbedder(name)
-    module, _, attr = target.partition(":")
-    backend = getattr(import_module(module), attr)()
+    backend = plugins.instantiate(target)
     if not isinstance(backend, EmbeddingBackend):
         raise TypeError(
             f"embedding backend {name!r} ({target}) does not provide name, dim, "

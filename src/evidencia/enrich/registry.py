@@ -9,12 +9,11 @@ costs time that a command which never enriches should not pay.
 from __future__ import annotations
 
 from functools import cache
-from importlib import import_module
-from importlib.metadata import entry_points
 from importlib.resources import files
 
 import yaml
 
+from evidencia import plugins
 from evidencia.enrich.base import Enricher
 
 BUILTIN_ENRICHERS: dict[str, str] = {
@@ -29,23 +28,22 @@ class UnknownEnricher(KeyError):
         return f"no enricher named {self.args[0]!r} (known: {', '.join(names())})"
 
 
-def _plugins() -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group="evidencia.enrichers")}
+def _targets() -> dict[str, str]:
+    return plugins.available("evidencia.enrichers", BUILTIN_ENRICHERS)
 
 
 def names() -> list[str]:
     """Every enricher that can be asked for by name."""
-    return sorted({**BUILTIN_ENRICHERS, **_plugins()})
+    return sorted(_targets())
 
 
 @cache
 def get(name: str) -> Enricher:
     """The (shared, stateless) enricher called ``name``."""
-    target = {**BUILTIN_ENRICHERS, **_plugins()}.get(name)
+    target = _targets().get(name)
     if target is None:
         raise UnknownEnricher(name)
-    module, _, attr = target.partition(":")
-    enricher: Enricher = getattr(import_module(module), attr)()
+    enricher: Enricher = plugins.instantiate(target)
     return enricher
 
 
