@@ -201,7 +201,11 @@ def test_analyze_reads_standard_input(cli: CliRunner) -> None:
     assert {"32012L0029", "A/RES/76/172"} <= ids
     for instrument in found["instruments"]:
         assert {"id", "kind", "label", "url"} <= set(instrument)
-    assert "references" in found
+    assert found["references"] == []  # prose naming an act is not a citation
+
+    note = "PICUM, 2021, Preventing harm, promoting rights: safety for people without papers.\n"
+    [cited] = json.loads(cli.invoke(app, ["analyze", "--json"], input=note).stdout)["references"]
+    assert (cited["author"], cited["year"]) == ("PICUM", "2021")
 
     table = cli.invoke(app, ["analyze"], input=text, env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "32012L0029" in table.stdout and "NL, ES" in table.stdout

@@ -36,8 +36,15 @@ def _instruments(mentions: list[Mention]) -> dict[str, Any]:
     return {"instruments": list(seen.values())}
 
 
+#: what makes free text a citation rather than prose that names a title in passing
+_CITATION_FIELDS = ("author", "year", "url", "doi")
+
+
 def _references(mentions: list[Mention]) -> dict[str, Any]:
-    return {"references": [{"key": m.key, "label": m.label, **m.attrs} for m in mentions]}
+    """References with an author, a year or an address: in a footnote a bare title is a
+    citation, but in free prose it is usually just a sentence naming something."""
+    cited = [m for m in mentions if any(m.attrs.get(f) for f in _CITATION_FIELDS)]
+    return {"references": [{"key": m.key, "label": m.label, **m.attrs} for m in cited]}
 
 
 #: how an enricher's findings are grouped for people; others are listed under their name
