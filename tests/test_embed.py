@@ -45,9 +45,10 @@ CORPUS = {
         "Existen alternativas comunitarias a la detención.\n"
     ),
 }
-#: a later document: a passage of its own and one shared word for word with an earlier one
+#: a later version of the health document (same title): a passage of its own and one shared
+#: word for word with the earlier version, whose vector is reused
 LATER = {
-    "schule-de.txt": (
+    "health-en.txt": (
         "Kinder ohne Aufenthaltspapiere haben das Recht, eine Schule zu besuchen.\n\n"
         "Clinics run by volunteers fill part of the gap.\n"
     )

