@@ -137,3 +137,10 @@ def test_cli_filters_facets_and_json(cli: CliRunner, home: Path, tmp_path: Path)
     assert last["facets"]["countries"] == [["NL", 1]]
     bad = cli.invoke(app, ["search", "--home", str(home), "--since", "yesterday", "crime"])
     assert bad.exit_code == 2
+
+    grouped = cli.invoke(
+        app, ["search", "--home", str(home), "--json", "--group", "--mode", "lexical", "police"]
+    )
+    groups = [json.loads(line) for line in grouped.stdout.splitlines()]
+    assert sorted(g["title"] for g in groups) == ["Police", "Safe reporting"]
+    assert all(h["document_id"] == g["document_id"] for g in groups for h in g["hits"])

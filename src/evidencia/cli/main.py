@@ -21,7 +21,7 @@ from evidencia.embed.check import check_index
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
 from evidencia.model import AccessLevel, DocumentType
-from evidencia.search.hits import MARK_END, MARK_START
+from evidencia.search.hits import MARK_END, MARK_START, Hit, group_by_document
 from evidencia.search.lexical import facets as lexical_facets
 from evidencia.search.modes import Request, Searcher, SearchMode
 from evidencia.search.query import QueryError
@@ -254,6 +254,16 @@ def _many(help_text: str, flag: str) -> Any:
     return typer.Option(flag, help=help_text, show_default=False)
 
 
+def hits_json(hits: list[Hit]) -> list[dict[str, Any]]:
+    return [hit.as_json() for hit in hits]
+
+
+def _marked(snippet: str) -> str:
+    """A snippet's <mark> tags as terminal highlighting, everything else escaped."""
+    text = escape(snippet).replace(escape(MARK_START), "[bold yellow]")
+    return text.replace(escape(MARK_END), "[/]")
+
+
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help='Words, "exact phrases", prefix*, AND/OR/NOT.')],
@@ -286,6 +296,9 @@ def search_cmd(
         SearchMode, typer.Option(help="By words, by meaning, or both fused.")
     ] = SearchMode.HYBRID,
     facets: Annotated[bool, typer.Option("--facets", help="Also count hits per facet.")] = False,
+    group: Annotated[
+        bool, typer.Option("--group", help="Group hits by document, best document first.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
     home: HomeOption = None,
 ) -> None:
@@ -310,26 +323,33 @@ def search_cmd(
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     if as_json:
-        for hit in hits:
-            print(json.dumps(hit.as_json(), ensure_ascii=False))
+        rows = [g.as_json() for g in group_by_document(hits)] if group else hits_json(hits)
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
         if facets:
             print(json.dumps({"facets": counts}, ensure_ascii=False))
         return
     if not hits:
         out.print(f"No passage matches {escape(query)!s}.")
-    for rank, hit in enumerate(hits, 1):
-        page = f"p. {hit.page}" if hit.page else "no page"
-        out.print(
-            f"[bold]{rank}. {escape(hit.title)}[/] — {page} · passage {hit.passage_id}"
-            f" · document {hit.document_id} · {hit.language or '?'}"
-        )
-        if hit.heading_path:
-            out.print(f"   [dim]{escape(' › '.join(hit.heading_path))}[/]")
-        snippet = escape(hit.snippet).replace(escape(MARK_START), "[bold yellow]")
-        out.print("   " + snippet.replace(escape(MARK_END), "[/]"))
-        tags = [*hit.countries, *hit.instruments]
-        if tags:
-            out.print(f"   [cyan]{escape(' · '.join(tags))}[/]")
+    if group:
+        for rank, found in enumerate(group_by_document(hits), 1):
+            out.print(f"[bold]{rank}. {escape(found.title)}[/] — document {found.document_id}")
+            for hit in found.hits:
+                page = f"p. {hit.page}" if hit.page else "no page"
+                out.print(f"   [dim]{page} · passage {hit.passage_id}[/] {_marked(hit.snippet)}")
+    else:
+        for rank, hit in enumerate(hits, 1):
+            page = f"p. {hit.page}" if hit.page else "no page"
+            out.print(
+                f"[bold]{rank}. {escape(hit.title)}[/] — {page} · passage {hit.passage_id}"
+                f" · document {hit.document_id} · {hit.language or '?'}"
+            )
+            if hit.heading_path:
+                out.print(f"   [dim]{escape(' › '.join(hit.heading_path))}[/]")
+            out.print("   " + _marked(hit.snippet))
+            tags = [*hit.countries, *hit.instruments]
+            if tags:
+                out.print(f"   [cyan]{escape(' · '.join(tags))}[/]")
     for name, values in counts.items():
         if values:
             listed = ", ".join(f"{value} ({n})" for value, n in values)

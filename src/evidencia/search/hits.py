@@ -194,3 +194,28 @@ def _attach_annotations(session: Session, hits: list[Hit]) -> None:
                 values: list[str] = getattr(by_id[passage_id], name)
                 if key not in values:
                     values.append(key)
+
+
+@dataclass
+class DocumentGroup:
+    """A document's hits together, ranked by its best hit: "which reports say this?"."""
+
+    document_id: int
+    title: str
+    hits: list[Hit]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "title": self.title,
+            "hits": [h.as_json() for h in self.hits],
+        }
+
+
+def group_by_document(hits: list[Hit]) -> list[DocumentGroup]:
+    """Hits grouped under their documents, documents in the order of their best hit."""
+    groups: dict[int, DocumentGroup] = {}
+    for hit in hits:
+        group = groups.setdefault(hit.document_id, DocumentGroup(hit.document_id, hit.title, []))
+        group.hits.append(hit)
+    return list(groups.values())
