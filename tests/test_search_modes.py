@@ -112,3 +112,14 @@ def test_free_in_free_out_found_from_french_and_german(
     embed_missing(store, backend)
     hits = Searcher(store, backend).search(Request(question, 3), "hybrid")
     assert any("Free in, Free out" in hit.text for hit in hits), [h.text[:80] for h in hits]
+
+
+def test_more_like_this_respects_the_viewer(searcher: Searcher) -> None:
+    [health] = searcher.search(Request("pregnancy emergencies", 1), "lexical")
+    everyone = Viewer.up_to(AccessLevel.RESTRICTED)
+    public = Viewer.up_to(AccessLevel.PUBLIC)
+    closest = searcher.similar(health.passage_id, Request("", 3, viewer=everyone))
+    assert closest[0].title == "Testimony"  # refused care at the hospital
+    assert health.passage_id not in {h.passage_id for h in closest}
+    shown = searcher.similar(health.passage_id, Request("", 3, viewer=public))
+    assert "Testimony" not in {h.title for h in shown} and shown

@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from evidencia.config import resolve_home
+from evidencia.embed.base import EmbeddingError
 from evidencia.embed.check import check_index
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
@@ -354,6 +355,31 @@ def search_cmd(
         if values:
             listed = ", ".join(f"{value} ({n})" for value, n in values)
             out.print(f"[bold]{name}[/]: {escape(listed)}")
+
+
+@app.command()
+def similar(
+    passage_id: Annotated[int, typer.Argument(help="Passage id (from a search hit).")],
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """More like this: the passages closest in meaning to a given one, in any language."""
+    try:
+        hits = Searcher(open_store(home)).similar(passage_id, Request("", limit))
+    except EmbeddingError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from exc
+    for rank, hit in enumerate(hits, 1):
+        if as_json:
+            print(json.dumps(hit.as_json(), ensure_ascii=False))
+            continue
+        page = f"p. {hit.page}" if hit.page else "no page"
+        out.print(
+            f"[bold]{rank}. {escape(hit.title)}[/] — {page} · passage {hit.passage_id}"
+            f" · {hit.language or '?'} · {hit.score:.3f}"
+        )
+        out.print("   " + escape(hit.snippet))
 
 
 @app.command()

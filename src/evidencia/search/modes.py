@@ -21,6 +21,9 @@ from evidencia.search.hits import Hit, Ranked, build
 from evidencia.search.scope import ALL_LEVELS, EVERYONE, NO_FILTERS, Filters, Viewer, passage_scope
 from evidencia.store.db import Store
 
+#: cosine above which "more like this" takes a passage for a copy of the one asked about
+SAME_PASSAGE = 0.98
+
 
 class SearchMode(StrEnum):
     HYBRID = "hybrid"
@@ -93,6 +96,20 @@ class Searcher:
             allowed=self.allowed(session, request),
         )
         return [Ranked(passage_id, score) for passage_id, score in found]
+
+    def similar(self, passage_id: int, request: Request) -> list[Hit]:
+        """Passages nearest in meaning to a stored one ("more like this")."""
+        with self.store.session() as session:
+            found = semantic.more_like(
+                self.store,
+                self.backend,
+                passage_id,
+                limit=request.limit * 3,  # room for copies of the passage, left out below
+                allowed=self.allowed(session, request),
+            )
+            # a passage this close is the same one in another version of the document
+            ranked = [Ranked(pid, score) for pid, score in found if score < SAME_PASSAGE]
+            return build(session, ranked, "", request.limit)
 
     def hybrid(self, session: Session, request: Request) -> list[Ranked]:
         words = self.lexical(session, request, loose=True)

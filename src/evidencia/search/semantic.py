@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 
 from evidencia.embed.base import EmbeddingBackend, EmbeddingError
 from evidencia.store.db import Store
-from evidencia.store.embeddings import iter_vectors, model_dim, stamp
+from evidencia.store.embeddings import Embedding, from_blob, iter_vectors, model_dim, stamp
 
 #: below this many vectors, search is an exact matrix product
 EXACT_BELOW = 20_000
@@ -178,9 +178,32 @@ def semantic_search(
             f"the stored vectors of {backend.name} have {manifest.dim} dimensions, "
             f"the backend makes {backend.dim}: re-embed with `evidencia embed`"
         )
-    vector = backend.embed_query(query)
-    searcher = _searcher(store, manifest)
-    hits = searcher.search(vector, limit, allowed)
+    return _nearest(store, manifest, backend.embed_query(query), limit, allowed)
+
+
+def more_like(
+    store: Store, backend: EmbeddingBackend, passage_id: int, *, limit: int, allowed: Allowed
+) -> Hits:
+    """(passage id, cosine) of the passages nearest a stored passage, itself left out: "more
+    like this", with no model call (the passage's vector is already stored)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    with store.session() as session:
+        row = session.get(Embedding, passage_id)
+    if row is None or row.model != backend.name:
+        raise EmbeddingError(
+            f"passage {passage_id} has no vector from {backend.name}: run `evidencia embed`"
+        )
+    manifest, _ = ensure_index(store, backend.name)
+    vector = from_blob(row.vector, row.dim)
+    found = _nearest(store, manifest, vector, limit + 1, allowed)
+    return [hit for hit in found if hit[0] != passage_id][:limit]
+
+
+def _nearest(
+    store: Store, manifest: Manifest, vector: NDArray[np.float32], limit: int, allowed: Allowed
+) -> Hits:
+    hits = _searcher(store, manifest).search(vector, limit, allowed)
     # the guarantee, whatever the searcher did
     return [hit for hit in hits if allowed is None or hit[0] in allowed][:limit]
 
