@@ -8,15 +8,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
-from evidencia.cli.main import HomeOption, app, err, open_store, out
+from evidencia.cli.main import HomeOption, app, err, open_store, out, progress_bar
 from evidencia.embed import registry
 from evidencia.embed.base import EmbeddingBackend
 from evidencia.embed.run import embed_missing
@@ -45,16 +40,7 @@ def embed(
     """
     backend = backend_or_exit()
     store = open_store(home)
-    progress = Progress(
-        TextColumn("[bold]Embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar("Embedding", TimeRemainingColumn())
     with progress:
         task = progress.add_task("", total=None)
         report = embed_missing(

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from evidencia.cli.main import (
@@ -21,6 +20,7 @@ from evidencia.cli.main import (
     err,
     open_store,
     out,
+    progress_bar,
 )
 from evidencia.enrich import registry
 from evidencia.enrich.analyze import analyze as analyze_text
@@ -52,15 +52,7 @@ def enrich(
     """Run the enrichers over stored documents that lack their current results."""
     enrichers = _enrichers(only)
     store = open_store(home)
-    progress = Progress(
-        TextColumn("[bold]Enriching"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar("Enriching")
     with progress:
         task = progress.add_task("", total=None)
         report = enrich_stored(

@@ -12,7 +12,14 @@ import typer
 import yaml
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -54,6 +61,20 @@ CheckOption = Annotated[
 UpdateBaselineOption = Annotated[
     bool, typer.Option("--update-baseline", help="Record the figures as the new floors.")
 ]
+
+
+def progress_bar(label: str, *extra: ProgressColumn) -> Progress:
+    """The progress bar long commands show on a terminal (and hide when piped)."""
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        *extra,
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 def open_store(home: Path | None) -> Store:
@@ -131,16 +152,7 @@ def ingest(
     store = open_store(home)
     total = sum(1 for _ in expand(paths))
     results: list[FileResult] = []
-    progress = Progress(
-        TextColumn("[bold]Ingesting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar("Ingesting", TextColumn("{task.description}"))
     with progress:
         task = progress.add_task("", total=total)
 

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from evidencia import floors
 from evidencia.cli.main import (
     CheckOption,
     HomeOption,
@@ -25,8 +26,6 @@ from evidencia.search.evaluate import DEFAULT_QUERIES, SearchEvaluation, evaluat
 from evidencia.search.evaluate import load_queries as load_search_queries
 from evidencia.search.modes import MODES, Request, Searcher
 
-#: a measured figure may fall this far below its floor before the gate fails (float noise)
-TOLERANCE = 1e-9
 #: floors are recorded this far under the measured figures: the embedding engine's threads
 #: make the last digits of cosines vary between runs, which can swap near-ties
 FLOOR_MARGIN = 0.01
@@ -50,17 +49,8 @@ def evaluate_modes(
     }
 
 
-def below_floors(figures: dict[str, dict[str, float]], baseline: Path) -> list[str]:
-    floors: dict[str, dict[str, float]] = json.loads(baseline.read_text(encoding="utf-8"))
-    problems = []
-    for mode, metrics in sorted(floors.items()):
-        for name, floor in metrics.items():
-            value = figures.get(mode, {}).get(name)
-            if value is None:
-                problems.append(f"{mode} {name}: no longer measured")
-            elif value + TOLERANCE < floor:
-                problems.append(f"{mode} {name} {value:.4f} is below its floor {floor:.4f}")
-    return problems
+def below_floors(figures: floors.Figures, baseline: Path) -> list[str]:
+    return floors.below(figures, baseline, DataFileError)
 
 
 @app.command("evaluate-search")
@@ -109,7 +99,11 @@ def evaluate_search_cmd(
         }
         baseline.write_text(json.dumps(floors, indent=2) + "\n", encoding="utf-8")
         err.print(f"Baseline written to {baseline}.")
-    problems = below_floors(figures, baseline) if check else []
+    try:
+        problems = below_floors(figures, baseline) if check else []
+    except DataFileError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
     for problem in problems:
         err.print(f"[red]below baseline:[/] {escape(problem)}")
     if problems:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from evidencia import floors
 from evidencia.enrich import registry
 from evidencia.enrich.base import Enricher
 
@@ -196,21 +197,7 @@ def evaluate(gold_files: Iterable[Path], only: list[str] | None = None) -> Evalu
 
 def below_baseline(evaluation: Evaluation, baseline: Path) -> list[str]:
     """Every figure that fell under its recorded floor, as a readable line."""
-    try:
-        floors: dict[str, dict[str, float]] = json.loads(baseline.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise GoldError(f"{baseline}: cannot read the baseline: {exc}") from exc
-    measured = evaluation.figures()
-    problems = []
-    for metric, figures in sorted(floors.items()):
-        if metric not in measured:
-            problems.append(f"{metric}: no longer measured")
-            continue
-        for name, floor in figures.items():
-            value = measured[metric].get(name, 0.0)
-            if value + TOLERANCE < floor:
-                problems.append(f"{metric} {name} {value:.4f} is below its floor {floor:.4f}")
-    return problems
+    return floors.below(evaluation.figures(), baseline, GoldError)
 
 
 def write_baseline(evaluation: Evaluation, baseline: Path) -> None:
