@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= var/demo
+DEMO_PASSWORD ?= evidencia-demo
 SEEDS ?= ../shared/seeds
 
 .PHONY: demo test lint typecheck unit bench eval eval-baseline docs install clean
@@ -32,10 +33,14 @@ demo: $(STAMP)
 	@echo; echo '$$ evidencia analyze  (text on standard input)'
 	@echo "Les Pays-Bas et l'Espagne appliquent la directive 2012/29/UE (A/RES/76/172, para. 4(b))." | $(BIN)/evidencia analyze
 	@echo; echo "Data directory: $(DEMO_HOME). Try: $(BIN)/evidencia search --home $(DEMO_HOME) 'your words'"
+	@echo '$(DEMO_PASSWORD)-local' | $(BIN)/evidencia user add demo@localhost --role admin --password-stdin --home $(DEMO_HOME) >/dev/null 2>&1 \
+	  || echo '$(DEMO_PASSWORD)-local' | $(BIN)/evidencia user password demo@localhost --password-stdin --home $(DEMO_HOME) >/dev/null
+	@echo; echo "Demo login: demo@localhost / $(DEMO_PASSWORD)-local (a demo account of this data directory only)"
+	$(BIN)/evidencia serve --home $(DEMO_HOME)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench demo
-	$(BIN)/ruff format --check src tests bench demo
+	$(BIN)/ruff check src tests bench demo tools
+	$(BIN)/ruff format --check src tests bench demo tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -49,6 +54,8 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
 	$(BIN)/python bench/enrich_throughput.py
+	$(BIN)/python bench/embed_throughput.py
+	$(BIN)/python bench/search_scale.py
 
 eval: $(STAMP)
 	$(BIN)/evidencia evaluate --misses

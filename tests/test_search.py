@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from evidencia.access import ANONYMOUS, Role, Viewer
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
 from evidencia.search.lexical import search
 from evidencia.search.query import QueryError, to_fts
-from evidencia.search.scope import Viewer
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
 
@@ -66,7 +66,8 @@ def test_diacritics_prefix_phrase_and_boolean(corpus: Store) -> None:
 
 def test_access_levels_filter_inside_the_search(corpus: Store) -> None:
     with corpus.session() as session:
-        public_only = search(session, "firewall* OR arraigo", viewer=Viewer(("public",)))
+        public_only = search(session, "firewall* OR arraigo", viewer=ANONYMOUS)
         assert [h.title for h in public_only] == ["Regularización"]
-        network = search(session, "firewall* OR arraigo", viewer=Viewer(("public", "network")))
+        member = Viewer(Role.MEMBER, organisation_id=99)  # of an organisation owning nothing
+        network = search(session, "firewall* OR arraigo", viewer=member)
         assert {h.access for h in network} == {"public", "network"}

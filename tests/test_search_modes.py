@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from evidencia.access import ANONYMOUS, OWNER
 from evidencia.cli import app
 from evidencia.config import Home
 from evidencia.embed import registry
@@ -18,7 +19,7 @@ from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
 from evidencia.search.hits import Ranked
 from evidencia.search.modes import Fusion, Request, Searcher, fuse
-from evidencia.search.scope import Filters, Viewer
+from evidencia.search.scope import Filters
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
 from tests.conftest import SUBMISSION, needs_seeds
@@ -60,7 +61,7 @@ def _titles(searcher: Searcher, query: str, mode: str, **kw: object) -> list[str
 def test_meaning_crosses_languages(searcher: Searcher) -> None:
     question = "accès aux soins médicaux pour les sans-papiers à l'hôpital"
     assert _titles(searcher, question, "lexical") == []
-    public = Viewer.up_to(AccessLevel.PUBLIC)
+    public = ANONYMOUS
     assert _titles(searcher, question, "semantic", viewer=public)[0] == "Health"
     assert _titles(searcher, question, "hybrid", viewer=public)[0] == "Health"
 
@@ -73,12 +74,12 @@ def test_hybrid_keeps_exact_words(searcher: Searcher) -> None:
 
 def test_every_mode_respects_the_viewer_and_filters(searcher: Searcher) -> None:
     question = "hospital refused care police papers"
-    public = Viewer.up_to(AccessLevel.PUBLIC)
+    public = ANONYMOUS
     for mode in ("lexical", "semantic", "hybrid"):
         assert "Testimony" not in _titles(searcher, question, mode, viewer=public)
         only_es = Filters(languages=("es",))
         assert _titles(searcher, question, mode, filters=only_es) == []
-    everyone = Viewer.up_to(AccessLevel.RESTRICTED)
+    everyone = OWNER
     assert "Testimony" in _titles(searcher, question, "hybrid", viewer=everyone)
 
 
@@ -116,8 +117,8 @@ def test_free_in_free_out_found_from_french_and_german(
 
 def test_more_like_this_respects_the_viewer(searcher: Searcher) -> None:
     [health] = searcher.search(Request("pregnancy emergencies", 1), "lexical")
-    everyone = Viewer.up_to(AccessLevel.RESTRICTED)
-    public = Viewer.up_to(AccessLevel.PUBLIC)
+    everyone = OWNER
+    public = ANONYMOUS
     closest = searcher.similar(health.passage_id, Request("", 3, viewer=everyone))
     assert closest[0].title == "Testimony"  # refused care at the hospital
     assert health.passage_id not in {h.passage_id for h in closest}

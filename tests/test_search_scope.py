@@ -11,13 +11,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from evidencia.access import ANONYMOUS, OWNER, Role, Viewer
 from evidencia.cli import app
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel, DocumentType
 from evidencia.search.lexical import facets, matching, search
-from evidencia.search.scope import Filters, Viewer
+from evidencia.search.scope import Filters
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
+from evidencia.store.schema import Organisation
 
 SECRET = "Zwartewaterkloosterweg"  # a word only the restricted testimony holds
 
@@ -99,12 +101,20 @@ def test_facets_count_all_matches_in_scope(corpus: Store) -> None:
     assert dict(counts["years"]) == {"2024": 1, "2022": 1}
 
 
-@pytest.mark.parametrize("level", [AccessLevel.PUBLIC, AccessLevel.NETWORK])
-def test_restricted_words_never_reach_a_lower_viewer(corpus: Store, level: AccessLevel) -> None:
-    viewer = Viewer.up_to(level)
+@pytest.mark.parametrize(
+    ("role", "organisation"),
+    [(Role.PUBLIC, None), (Role.MEMBER, "Le Journal"), (Role.STAFF, "Secretariat")],
+)
+def test_restricted_words_never_reach_a_lower_viewer(
+    corpus: Store, role: Role, organisation: str | None
+) -> None:
+    """Casa Aberta's testimony is hidden from the public, from another organisation's member,
+    and from the network's staff (it was not shared with them)."""
     with corpus.session() as session:
+        org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        viewer = Viewer(role, org_id) if organisation else ANONYMOUS
         # the restricted document exists and is found by someone cleared for it
-        assert search(session, SECRET, viewer=Viewer.up_to(AccessLevel.RESTRICTED))
+        assert search(session, SECRET, viewer=OWNER)
         # ...but for this viewer: no hit, no snippet, no count, no total
         assert search(session, SECRET, viewer=viewer) == []
         total = session.scalar(

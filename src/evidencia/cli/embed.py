@@ -15,6 +15,7 @@ from evidencia.cli.main import HomeOption, app, err, open_store, out, progress_b
 from evidencia.embed import registry
 from evidencia.embed.base import EmbeddingBackend
 from evidencia.embed.run import embed_missing
+from evidencia.search import word_index
 from evidencia.search.semantic import ensure_index
 
 
@@ -34,7 +35,8 @@ def embed(
     ] = 64,
     home: HomeOption = None,
 ) -> None:
-    """Embed the passages that lack a vector from the current model, then update the index.
+    """Embed the passages that lack a vector from the current model, then update the indexes
+    (vectors; and words, in a store of 50,000 passages or more).
 
     Interrupting it is safe: what was committed stays, and running it again carries on.
     """
@@ -67,3 +69,11 @@ def embed(
         )
     else:
         out.print(f"Index up to date ({manifest.kind}, {manifest.count} vectors).")
+    with store.session() as session:
+        words_due = word_index.wanted(session) and not word_index.is_current(store, session)
+    if words_due:
+        started = time.perf_counter()
+        built = word_index.build(store)
+        out.print(
+            f"Word index rebuilt ({built.count} passages) in {time.perf_counter() - started:.1f} s."
+        )

@@ -379,7 +379,7 @@ def similar(
     """More like this: the passages closest in meaning to a given one, in any language."""
     try:
         hits = Searcher(open_store(home)).similar(passage_id, Request("", limit))
-    except EmbeddingError as exc:
+    except (EmbeddingError, LookupError) as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     for rank, hit in enumerate(hits, 1):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from evidencia.embed import registry
 from evidencia.embed.base import EmbeddingBackend
+from evidencia.search import word_index
 from evidencia.search.semantic import index_status
 from evidencia.store.db import Store
 from evidencia.store.embeddings import count_due, models, wrong_size
@@ -41,6 +42,12 @@ def check_index(store: Store, backend: EmbeddingBackend | None = None) -> list[s
     if damaged:
         found.append(f"{damaged} stored vectors have the wrong size (run `evidencia embed`)")
     if passages:
+        with store.session() as session:
+            if word_index.wanted(session) and not word_index.is_current(store, session):
+                found.append(
+                    "the word index is missing or out of date: plain-word queries use the "
+                    "slower full-text index until `evidencia embed` rebuilds it"
+                )
         status = index_status(store, model)
         if status != "current":
             found.append(

@@ -176,6 +176,8 @@ class Ingestor:
                     report(self._finish_one(pending))
             while pending:
                 report(self._finish_one(pending))
+        if results:
+            self.store.optimize()
         return results
 
     def _prepare(self, path: Path, meta_for: MetaFor, in_flight: set[str]) -> _Job | FileResult:

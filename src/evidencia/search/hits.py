@@ -85,7 +85,7 @@ def build(session: Session, ranked: list[Ranked], query: str, limit: int) -> lis
             page=row.page,
             heading_path=list(row.heading_path or []),
             text=row.text,
-            snippet=r.snippet or highlight(row.text, query),
+            snippet=r.snippet or "",
             score=round(r.score, 4),
             language=row.language,
             doc_type=row.doc_type,
@@ -95,6 +95,8 @@ def build(session: Session, ranked: list[Ranked], query: str, limit: int) -> lis
         if (row := rows.get(r.passage_id)) is not None
     ]
     hits = collapse_copies(hits)[:limit]
+    for hit in hits:  # only for the hits shown: a snippet costs more than the search
+        hit.snippet = hit.snippet or highlight(hit.text, query)
     _attach_footnotes(session, hits)
     _attach_annotations(session, hits)
     return hits

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from evidencia.embed.base import EmbeddingBackend
 from evidencia.search import lexical, semantic
 from evidencia.search.hits import Hit, Ranked, build
-from evidencia.search.scope import ALL_LEVELS, EVERYONE, NO_FILTERS, Filters, Viewer, passage_scope
+from evidencia.search.scope import EVERYONE, NO_FILTERS, Filters, Scope, Viewer
 from evidencia.store.db import Store
 
 #: cosine above which "more like this" takes a passage for a copy of the one asked about
@@ -71,49 +71,64 @@ class Searcher:
             self._backend = registry.get()
         return self._backend
 
-    def allowed(self, session: Session, request: Request) -> set[int] | None:
-        """Passage ids the semantic side may return; None when that is every passage."""
-        if request.filters == NO_FILTERS and set(request.viewer.levels) >= set(ALL_LEVELS):
-            return None
-        return set(session.scalars(passage_scope(request.filters, request.viewer)))
+    def scope(self, session: Session, request: Request) -> Scope:
+        """What the request may find, asked about lazily and once for both engines."""
+        return Scope(session, request.filters, request.viewer, shown=request.limit)
 
-    def lexical(self, session: Session, request: Request, *, loose: bool = False) -> list[Ranked]:
+    def lexical(
+        self, session: Session, request: Request, *, loose: bool = False, scope: Scope | None = None
+    ) -> list[Ranked]:
+        pool = max(request.fusion.depth, request.limit * 5)
+        scope = scope or self.scope(session, request)
+        fast = lexical.ranked_by_index(self.store, scope, request.query, pool=pool, loose=loose)
+        if fast is not None:
+            return fast
         return lexical.ranked(
             session,
             request.query,
-            pool=max(request.fusion.depth, request.limit * 5),
+            pool=pool,
             filters=request.filters,
             viewer=request.viewer,
             loose=loose,
         )
 
-    def semantic(self, session: Session, request: Request) -> list[Ranked]:
+    def semantic(
+        self, session: Session, request: Request, *, scope: Scope | None = None
+    ) -> list[Ranked]:
+        scope = scope or self.scope(session, request)
         found = semantic.semantic_search(
             self.store,
             self.backend,
             request.query,
             limit=max(request.fusion.depth, request.limit * 5),
-            allowed=self.allowed(session, request),
+            scope=None if scope.everything else scope,
         )
         return [Ranked(passage_id, score) for passage_id, score in found]
 
     def similar(self, passage_id: int, request: Request) -> list[Hit]:
-        """Passages nearest in meaning to a stored one ("more like this")."""
+        """Passages nearest in meaning to a stored one ("more like this").
+
+        A passage the viewer may not see is answered as one that does not exist: its
+        neighbours would tell what it is about.
+        """
         with self.store.session() as session:
+            if not Scope(session, NO_FILTERS, request.viewer).admit([passage_id]):
+                raise LookupError(f"no passage {passage_id}")
             found = semantic.more_like(
                 self.store,
                 self.backend,
                 passage_id,
                 limit=request.limit * 3,  # room for copies of the passage, left out below
-                allowed=self.allowed(session, request),
+                scope=None if (scope := self.scope(session, request)).everything else scope,
             )
             # a passage this close is the same one in another version of the document
             ranked = [Ranked(pid, score) for pid, score in found if score < SAME_PASSAGE]
             return build(session, ranked, "", request.limit)
 
     def hybrid(self, session: Session, request: Request) -> list[Ranked]:
-        words = self.lexical(session, request, loose=True)
-        meaning = self.semantic(session, request)
+        scope = self.scope(session, request)
+        words = self.lexical(session, request, loose=True, scope=scope)
+        meaning = self.semantic(session, request, scope=scope)
         return fuse(words, meaning, request.fusion)
 
     def search(self, request: Request, mode: str = "hybrid") -> list[Hit]:

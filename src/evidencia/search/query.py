@@ -13,6 +13,7 @@ import re
 _TOKEN = re.compile(r'"[^"]*"|\w+\(\w{1,4}\)|\(|\)|-?[^\s()"]+')
 _WORD = re.compile(r"\w+\*?")
 OPERATORS = {"AND", "OR", "NOT"}
+_PLAIN = re.compile(r"\w+")
 
 
 class QueryError(ValueError):
@@ -73,6 +74,24 @@ def phrase_of(query: str) -> str | None:
 def words_of(query: str) -> list[str]:
     """The plain words of a query, operators left out."""
     return [w for w in _WORD.findall(query.replace("*", "")) if w not in OPERATORS]
+
+
+def plain_words(query: str, *, loose: bool) -> list[str] | None:
+    """The words of a query with no operators, phrases, groups, prefixes or exclusions, which
+    any engine reads alike; None for any other query. Strict matching (every word) also
+    refuses a word joined to another ("so-called", "l'aide"), which FTS5 reads as a phrase;
+    loose matching (any word) reads them as separate words, as :func:`any_of` does."""
+    words: list[str] = []
+    for token in _TOKEN.findall(query):
+        if token in OPERATORS or token[0] in '"()-' or "*" in token or "(" in token:
+            return None
+        found = _PLAIN.findall(token)
+        if not loose and len(found) > 1:
+            return None
+        words.extend(found)
+    if loose:
+        words = [w for w in words if len(w) > 1] or words
+    return list(dict.fromkeys(words)) or None
 
 
 def any_of(query: str) -> str:

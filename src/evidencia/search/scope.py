@@ -1,5 +1,6 @@
-"""Which passages a search may look at: the viewer's access levels and the user's filters,
-as one SQL subquery that every search mode and every facet count is restricted by.
+"""Which passages a search may look at: what the viewer may see (the rule in
+``evidencia.access``) and the user's filters, as one SQL subquery that every search mode and
+every facet count is restricted by.
 
 Access is enforced here, below ranking, snippets and counts, so that nothing a viewer may
 not see can influence what they are shown. Within a filter the values are alternatives
@@ -8,6 +9,7 @@ not see can influence what they are shown. Within a filter the values are altern
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -15,26 +17,21 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from evidencia.model import AccessLevel
+from evidencia.access import OWNER, Viewer, visible_documents
 from evidencia.store.schema import Annotation, Document, Organisation, Passage
 
-ALL_LEVELS = tuple(level.value for level in AccessLevel)
+__all__ = [
+    "ANNOTATION_FILTERS",
+    "EVERYONE",
+    "NO_FILTERS",
+    "Filters",
+    "Scope",
+    "Viewer",
+    "facet_counts",
+    "passage_scope",
+]
 
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is searching, reduced to what search needs: the access levels they may see."""
-
-    levels: tuple[str, ...] = (AccessLevel.PUBLIC.value,)
-
-    @classmethod
-    def up_to(cls, level: AccessLevel) -> Viewer:
-        """A viewer cleared for ``level`` and everything less restricted."""
-        order = list(AccessLevel)
-        return cls(tuple(lvl.value for lvl in order[: order.index(level) + 1]))
-
-
-EVERYONE = Viewer(ALL_LEVELS)  # the local command line: whoever runs it owns the data
+EVERYONE = OWNER  # the search default: the local command line, which owns the data
 
 
 #: filters answered by annotations: filter field -> (enricher, kind or None for any kind)
@@ -75,12 +72,17 @@ def _language() -> Any:
     return func.coalesce(Passage.language, Document.language)
 
 
-def passage_scope(filters: Filters, viewer: Viewer) -> Select[Any]:
-    """The ids of the passages ``viewer`` may see that pass ``filters``."""
+def passage_scope(filters: Filters, viewer: Viewer, *, listing: bool = False) -> Select[Any]:
+    """The ids of the passages ``viewer`` may see that pass ``filters``.
+
+    The same set either way; ``listing`` only words annotation filters so that SQLite starts
+    from the annotations (the few passages about Spain) when the whole set is wanted, rather
+    than from each passage in turn, which is right when a few candidates are checked.
+    """
     query = (
         select(Passage.id)
         .join(Document, Document.id == Passage.document_id)
-        .where(Document.access.in_(viewer.levels))
+        .where(visible_documents(viewer))
     )
     if filters.languages:
         query = query.where(_language().in_(filters.languages))
@@ -100,15 +102,65 @@ def passage_scope(filters: Filters, viewer: Viewer) -> Select[Any]:
         values = getattr(filters, name)
         if not values:
             continue
-        condition = and_(
-            Annotation.passage_id == Passage.id,
-            Annotation.enricher == enricher,
-            Annotation.key.in_(values),
-        )
+        condition = and_(Annotation.enricher == enricher, Annotation.key.in_(values))
         if kind is not None:
             condition = and_(condition, Annotation.kind == kind)
-        query = query.where(exists().where(condition))
+        if listing:  # from the annotation index to the passages
+            query = query.where(Passage.id.in_(select(Annotation.passage_id).where(condition)))
+        else:  # from each passage to its annotations
+            query = query.where(exists().where(Annotation.passage_id == Passage.id, condition))
     return query
+
+
+class Scope:
+    """The passages one request may see, asked about lazily.
+
+    Search engines propose candidates (the nearest vectors, the best-scoring words) without
+    knowing who is asking; :meth:`admit` keeps those the viewer may see and the filters let
+    through, with one indexed query over the candidates alone. Listing the whole scope up
+    front instead would cost a query over every passage the viewer may see (a million, in
+    a large store) on every search; :meth:`all` does it only when a caller needs it, for a
+    narrow scope that candidates rarely reach.
+    """
+
+    #: candidates checked per SQL statement (SQLite's bound-parameter limit is 32,766)
+    CHUNK = 10_000
+
+    def __init__(
+        self, session: Session, filters: Filters, viewer: Viewer, *, shown: int = 10
+    ) -> None:
+        self.session = session
+        self.filters = filters
+        self.viewer = viewer
+        #: admitted candidates that make a good enough ranking: the hits the request shows
+        self.shown = shown
+        self._all: set[int] | None = None
+
+    @property
+    def everything(self) -> bool:
+        """Nothing is filtered out: the viewer sees all and no filter is set."""
+        return self.filters == NO_FILTERS and self.viewer.sees_everything
+
+    def admit(self, candidates: Iterable[int]) -> set[int]:
+        """The candidates inside the scope."""
+        wanted = list(dict.fromkeys(candidates))
+        if self.everything:
+            return set(wanted)
+        if self._all is not None:
+            return {pid for pid in wanted if pid in self._all}
+        admitted: set[int] = set()
+        query = passage_scope(self.filters, self.viewer)
+        for start in range(0, len(wanted), self.CHUNK):
+            chunk = wanted[start : start + self.CHUNK]
+            admitted.update(self.session.scalars(query.where(Passage.id.in_(chunk))))
+        return admitted
+
+    def all(self) -> set[int]:
+        """Every passage in the scope (computed once per request)."""
+        if self._all is None:
+            listed = passage_scope(self.filters, self.viewer, listing=True)
+            self._all = set(self.session.scalars(listed))
+        return self._all
 
 
 def facet_counts(

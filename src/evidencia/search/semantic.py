@@ -13,11 +13,14 @@ one file that can be memory-mapped instead of read (``view=True``), and stores h
 vectors (f16: half the memory, no measurable loss in ranking for unit vectors); hnswlib's
 last release predates NumPy 2. Scores are inner products of unit vectors, i.e. cosines.
 
-Who may see what is enforced here, not left to the caller: with ``allowed`` given, nothing
-outside it is returned. A graph index cannot filter while it walks, so it is asked for more
-neighbours than wanted (in proportion to how much of the store ``allowed`` covers) and the
-rest filtered out; when too few survive, or ``allowed`` is small, the allowed vectors are
-scored exactly.
+Who may see what is enforced here, not left to the caller: with a ``scope`` given, nothing
+outside it is returned. A graph index cannot filter while it walks, so it proposes more
+neighbours than wanted and the scope admits some (one indexed query over the candidates);
+when too few are admitted, the scope is listed, and a narrow one is scored exactly.
+
+Whether the index is current is asked on every query, so it must be cheap: the manifest
+records the ``embedding`` change counter (migration 0005) it was built at, and only when the
+counter moved is the fingerprint of the model's rows computed.
 """
 
 from __future__ import annotations
@@ -42,21 +45,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evidencia.embed.base import EmbeddingBackend, EmbeddingError
+from evidencia.search.scope import Scope
 from evidencia.store.db import Store
 from evidencia.store.embeddings import Embedding, from_blob, iter_vectors, model_dim, stamp
+from evidencia.store.generations import generation
 
 #: below this many vectors, search is an exact matrix product
 EXACT_BELOW = 20_000
 #: neighbours asked of the graph index per wanted result when the viewer may see everything
 ANN_MARGIN = 2
+#: ... and when a scope must admit them (filters, or a viewer who may not see everything)
+SCOPED_MARGIN = 8
 #: the most neighbours ever asked of the graph index in one query before scoring exactly
 ANN_MAX_K = 5_000
-FORMAT = 1
+FORMAT = 2
 
 Status = Literal["current", "stale", "missing"]
 Hits = list[tuple[int, float]]
-#: passage ids the viewer may see and that pass the filters; None: every passage
-Allowed = AbstractSet[int] | None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Manifest:
     fingerprint: str
     built_at: str
     kind: Literal["exact", "usearch"]
+    generation: int = -1
     format: int = FORMAT
 
 
@@ -105,6 +111,8 @@ def _status(store: Store, model: str, manifest: Manifest | None) -> Status:
     if manifest is None:
         return "missing"
     with store.session() as session:
+        if manifest.generation == generation(session, "embedding"):
+            return "current"  # nothing stored or removed since the build
         current = stamp(session, model).fingerprint
     return "current" if manifest.fingerprint == current else "stale"
 
@@ -120,6 +128,7 @@ def build_index(store: Store, model: str) -> Manifest:
     folder = index_dir(store, model)
     folder.mkdir(parents=True, exist_ok=True)
     with store.session() as session:
+        counter = generation(session, "embedding")
         current = stamp(session, model)
         dim = model_dim(session, model) or 0
         kind: Literal["exact", "usearch"] = "exact" if current.count < EXACT_BELOW else "usearch"
@@ -135,6 +144,7 @@ def build_index(store: Store, model: str) -> Manifest:
         fingerprint=current.fingerprint,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         kind=kind,
+        generation=counter,
     )
     _replace(folder / "manifest.json", json.dumps(asdict(manifest), indent=2).encode())
     for stale in set(_files("exact") + _files("usearch")) - set(_files(kind)):
@@ -156,11 +166,11 @@ def semantic_search(
     query: str,
     *,
     limit: int,
-    allowed: Allowed,
+    scope: Scope | None,
 ) -> Hits:
     """(passage id, cosine) of the ``limit`` passages nearest ``query``, best first.
 
-    ``allowed``: the passages the viewer may see and that pass the filters; None means all.
+    ``scope``: the passages the viewer may see and that pass the filters; None means all.
     Only passages with a stored vector from ``backend`` can be found: run ``evidencia
     embed`` after ingesting.
     """
@@ -168,8 +178,6 @@ def semantic_search(
         raise ValueError(f"limit must be at least 1, not {limit}")
     if not query.strip():
         raise ValueError("the query is empty")
-    if allowed is not None and not allowed:
-        return []
     manifest, _ = ensure_index(store, backend.name)
     if manifest.count == 0:
         return []
@@ -178,11 +186,11 @@ def semantic_search(
             f"the stored vectors of {backend.name} have {manifest.dim} dimensions, "
             f"the backend makes {backend.dim}: re-embed with `evidencia embed`"
         )
-    return _nearest(store, manifest, backend.embed_query(query), limit, allowed)
+    return _nearest(store, manifest, backend.embed_query(query), limit, scope)
 
 
 def more_like(
-    store: Store, backend: EmbeddingBackend, passage_id: int, *, limit: int, allowed: Allowed
+    store: Store, backend: EmbeddingBackend, passage_id: int, *, limit: int, scope: Scope | None
 ) -> Hits:
     """(passage id, cosine) of the passages nearest a stored passage, itself left out: "more
     like this", with no model call (the passage's vector is already stored)."""
@@ -196,23 +204,25 @@ def more_like(
         )
     manifest, _ = ensure_index(store, backend.name)
     vector = from_blob(row.vector, row.dim)
-    found = _nearest(store, manifest, vector, limit + 1, allowed)
+    found = _nearest(store, manifest, vector, limit + 1, scope)
     return [hit for hit in found if hit[0] != passage_id][:limit]
 
 
 def _nearest(
-    store: Store, manifest: Manifest, vector: NDArray[np.float32], limit: int, allowed: Allowed
+    store: Store, manifest: Manifest, vector: NDArray[np.float32], limit: int, scope: Scope | None
 ) -> Hits:
-    hits = _searcher(store, manifest).search(vector, limit, allowed)
-    # the guarantee, whatever the searcher did
-    return [hit for hit in hits if allowed is None or hit[0] in allowed][:limit]
+    hits = _searcher(store, manifest).search(vector, limit, scope)
+    if scope is None:
+        return hits[:limit]
+    admitted = scope.admit(pid for pid, _ in hits)  # the guarantee, whatever the searcher did
+    return [hit for hit in hits if hit[0] in admitted][:limit]
 
 
 # -- searchers -------------------------------------------------------------------------------
 
 
 class _Searcher(Protocol):
-    def search(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits: ...
+    def search(self, query: NDArray[np.float32], limit: int, scope: Scope | None) -> Hits: ...
 
 
 def _top(ids: NDArray[np.int64], scores: NDArray[np.float32], limit: int) -> Hits:
@@ -224,23 +234,23 @@ def _top(ids: NDArray[np.int64], scores: NDArray[np.float32], limit: int) -> Hit
     return [(int(ids[i]), round(float(scores[i]), 6)) for i in order[:limit]]
 
 
-def _allowed_array(allowed: Iterable[int]) -> NDArray[np.int64]:
-    return np.fromiter(allowed, dtype=np.int64)
+def _id_array(ids: Iterable[int]) -> NDArray[np.int64]:
+    return np.fromiter(ids, dtype=np.int64)
 
 
 class _Exact:
     """Ids and vectors in one file, so a reader can never pair one build's ids with
-    another's vectors; at most 30 MB, read whole."""
+    another's vectors; at most 30 MB, read whole. Small enough to list the scope."""
 
     def __init__(self, folder: Path) -> None:
         with np.load(folder / "exact.npz") as data:
             self.ids: NDArray[np.int64] = data["ids"]
             self.vectors: NDArray[np.float32] = data["vectors"]
 
-    def search(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits:
-        if allowed is None:
+    def search(self, query: NDArray[np.float32], limit: int, scope: Scope | None) -> Hits:
+        if scope is None or scope.everything:
             return _top(self.ids, self.vectors @ query, limit)
-        rows = np.flatnonzero(np.isin(self.ids, _allowed_array(allowed)))
+        rows = np.flatnonzero(np.isin(self.ids, _id_array(scope.all())))
         return _top(self.ids[rows], self.vectors[rows] @ query, limit)
 
 
@@ -252,28 +262,35 @@ class _Graph:
         self.index = index
         self.count = count
 
-    def search(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits:
-        if allowed is not None and len(allowed) <= EXACT_BELOW:
-            return self._exact(query, limit, allowed)
-        share = 1.0 if allowed is None else len(allowed) / self.count
-        want = min(self.count, ANN_MAX_K, math.ceil(limit * ANN_MARGIN / max(share, 1e-9)))
-        matches = self.index.search(query, max(want, limit))
+    def _ann(
+        self, query: NDArray[np.float32], want: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        matches = self.index.search(query, min(self.count, want))
         keys = np.asarray(matches.keys, dtype=np.int64)
-        scores = (1.0 - np.asarray(matches.distances, dtype=np.float32)).astype(np.float32)
-        if allowed is not None:
-            keep = np.isin(keys, _allowed_array(allowed))
-            keys, scores = keys[keep], scores[keep]
-        if len(keys) >= limit or (allowed is None and len(keys) == self.count):
-            return _top(keys, scores, limit)
+        return keys, (1.0 - np.asarray(matches.distances, dtype=np.float32)).astype(np.float32)
+
+    def search(self, query: NDArray[np.float32], limit: int, scope: Scope | None) -> Hits:
+        if scope is None or scope.everything:
+            return _top(*self._ann(query, limit * ANN_MARGIN), limit)
+        # most requests: candidates from the graph, admitted by one query over them alone
+        keys, scores = self._ann(query, limit * SCOPED_MARGIN)
+        keep = np.isin(keys, _id_array(scope.admit(keys.tolist())))
+        if keep.sum() >= min(limit, scope.shown) or len(keys) == self.count:
+            return _top(keys[keep], scores[keep], limit)
+        # a narrow scope: list it, and score it exactly or ask the graph for its share
+        allowed = scope.all()
+        if len(allowed) <= EXACT_BELOW:
+            return self._exact(query, limit, allowed)
+        share = len(allowed) / self.count
+        keys, scores = self._ann(query, min(ANN_MAX_K, math.ceil(limit * ANN_MARGIN / share)))
+        keep = np.isin(keys, _id_array(allowed))
+        if keep.sum() >= limit:
+            return _top(keys[keep], scores[keep], limit)
         return self._exact(query, limit, allowed)
 
-    def _exact(self, query: NDArray[np.float32], limit: int, allowed: Allowed) -> Hits:
-        """Score every allowed vector the index holds (all of them if ``allowed`` is None)."""
-        if allowed is None:
-            matches = self.index.search(query, min(limit, self.count), exact=True)
-            keys = np.asarray(matches.keys, dtype=np.int64)
-            return _top(keys, 1.0 - np.asarray(matches.distances, dtype=np.float32), limit)
-        wanted = _allowed_array(allowed)
+    def _exact(self, query: NDArray[np.float32], limit: int, allowed: AbstractSet[int]) -> Hits:
+        """Score every allowed vector the index holds."""
+        wanted = _id_array(allowed)
         wanted = wanted[np.asarray(self.index.contains(wanted), dtype=bool)]
         if not len(wanted):
             return []

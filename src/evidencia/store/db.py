@@ -70,6 +70,20 @@ class Store:
     def session(self) -> Session:
         return self.sessions()
 
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics after large writes.
+
+        Without them SQLite guesses, and for "which of these 400 passages may this viewer
+        see" it guessed wrong: it walked every public document instead of the 400 ids, 60
+        times slower at 100,000 passages. ``analysis_limit`` samples each index, so this
+        takes milliseconds whatever the size of the store.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -222,3 +222,65 @@ class FrameworkNode(Base):
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     order: Mapped[int] = mapped_column("ord", Integer)
+
+
+class User(Base):
+    """A person who logs in to the web application or calls the API.
+
+    ``role`` is one of ``access.Role`` (admin, staff, member); the anonymous public has no row.
+    ``organisation_id`` is what restricted documents are matched against (``access.py``).
+    The table is ``account`` because ``user`` is a reserved word in PostgreSQL.
+    """
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is kept: a stolen database yields no
+    usable token, and tokens are long random strings, so a fast hash is enough."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class DocumentShare(Base):
+    """A restricted document opened to one more organisation than its owner."""
+
+    __tablename__ = "document_share"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Generation(Base):
+    """A counter per followed table (``passage``, ``embedding``), bumped by a trigger on every
+    change: what tells a derived search index, in one row read, that it is out of date."""
+
+    __tablename__ = "generation"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,43 @@
+"""The REST API under ``/api/v1``: a FastAPI application of its own, mounted by the web app,
+so it has its own OpenAPI document (``/api/v1/openapi.json``) and JSON errors while the
+pages keep HTML ones."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from evidencia import __version__
+from evidencia.web.api import accounts, catalogue, documents, errors, search, uploads
+from evidencia.web.guards import api_csrf
+
+DESCRIPTION = """\
+Everything the Evidencia pages can do, as JSON. Every answer is limited to what the caller
+may see: anonymous callers see public documents; send `Authorization: Bearer <token>` (an
+API token made on the account page or with `POST /tokens`) to act as a user. A document or
+passage the caller may not see answers 404, like one that does not exist.
+
+Errors are `{"error": {"code": "...", "message": "..."}}`. Lists are pages with `total`,
+`offset`, `limit` and `next_offset`.
+"""
+
+
+#: every router of the API, in the order they are mounted
+ROUTERS = [module.router for module in (search, documents, catalogue, uploads, accounts)]
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="Evidencia API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load from CDNs; the app never does
+        redoc_url=None,
+        responses=errors.ERROR_RESPONSES,
+        dependencies=[Depends(api_csrf)],
+        license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    )
+    for router in ROUTERS:
+        api.include_router(router)
+    errors.install(api)
+    return api

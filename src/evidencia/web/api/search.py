@@ -1,0 +1,55 @@
+"""``/search`` and ``/similar``: the search page's results as JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from evidencia.embed.base import EmbeddingError
+from evidencia.search.modes import Request as SearchRequest
+from evidencia.web import corpus
+from evidencia.web.api.auth import Caller
+from evidencia.web.api.errors import ApiError
+from evidencia.web.context import web_state
+from evidencia.web.models import ErrorBody, HitOut, SearchResult
+from evidencia.web.params import Id, search_params
+from evidencia.web.searching import SearchParams, run
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search", response_model=SearchResult, summary="Search passages")
+def search(
+    request: Request,
+    me: Caller,
+    params: Annotated[SearchParams, Depends(search_params)],
+    facets: Annotated[bool, Query(description="Also count matches per facet.")] = False,
+) -> SearchResult:
+    """Cited passages for a query, within what the caller may see. With no query, the
+    passages passing the filters are listed (``mode`` is then ``browse``)."""
+    return run(web_state(request).searcher, me.viewer, params, facets=facets)
+
+
+@router.get(
+    "/similar/{passage_id}",
+    response_model=list[HitOut],
+    summary="More like this passage",
+    responses={409: {"model": ErrorBody, "description": "The passages have no vectors yet."}},
+)
+def similar(
+    request: Request,
+    me: Caller,
+    passage_id: Id,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[HitOut]:
+    """Passages nearest in meaning to a stored one, in any language."""
+    web = web_state(request)
+    with web.store.session() as session:
+        if corpus.passage(session, me.viewer, passage_id) is None:
+            raise ApiError(404, "not_found", f"There is no passage {passage_id} you may see.")
+    try:
+        hits = web.searcher.similar(passage_id, SearchRequest("", limit, viewer=me.viewer))
+    except EmbeddingError as exc:
+        raise ApiError(409, "no_vectors", str(exc)) from exc
+    return [HitOut.of(h) for h in hits]

@@ -1,0 +1,325 @@
+"""The shapes the web app shows: one set of pydantic models read by the pages and returned
+by the API, so a page and its API call can never describe the same thing differently, and
+the OpenAPI document is generated from exactly what is sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evidencia.search.hits import Hit
+
+T = TypeVar("T")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(_Model):
+    code: str = Field(description="A stable, machine-readable name of the error.")
+    message: str = Field(description="What went wrong, for a person.")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="Per-field problems of an invalid request."
+    )
+
+
+class ErrorBody(_Model):
+    """Every API error has this shape, whatever its status."""
+
+    error: ErrorDetail
+
+
+class Page(_Model, Generic[T]):
+    """One page of a longer list. ``total`` counts only what the caller may see."""
+
+    total: int
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
+    items: list[T]
+
+
+class Count(_Model):
+    value: str
+    label: str | None = None
+    count: int
+
+
+class DocumentSummary(_Model):
+    id: int
+    title: str
+    doc_type: str
+    language: str | None
+    languages: list[str]
+    access: str
+    published: date | None
+    organisation: str | None
+    page_count: int | None
+    passages: int
+    created_at: datetime
+    url: str
+
+
+class FootnoteOut(_Model):
+    id: int
+    label: str
+    text: str
+    page: int | None
+
+
+class NoteRef(_Model):
+    """A footnote as cited by a passage."""
+
+    label: str
+    text: str
+
+
+class PassageOut(_Model):
+    id: int
+    document_id: int
+    order: int
+    page: int | None
+    heading_path: list[str]
+    text: str
+    language: str | None
+    footnotes: list[NoteRef]
+    countries: list[str]
+    instruments: list[str]
+    themes: list[str]
+    url: str = Field(description="The passage in its document's page (an anchor).")
+
+
+class LinkedDocument(_Model):
+    id: int
+    title: str
+    kind: str
+    similarity: float
+    url: str
+
+
+class Resubmission(_Model):
+    """The same file brought in again later: kept as an ingestion record, not a document."""
+
+    file: str
+    at: datetime
+
+
+class Tag(_Model):
+    key: str
+    label: str
+    count: int
+
+
+class DocumentDetail(DocumentSummary):
+    mime: str
+    size_bytes: int
+    sha256: str
+    file: str = Field(description="The original file's name.")
+    original_url: str
+    tags: dict[str, list[Tag]] = Field(
+        description="What the enrichers found, by enricher/kind (all legal instruments "
+        "under 'instruments'), most frequent first."
+    )
+    versions: list[LinkedDocument]
+    resubmissions: list[Resubmission]
+    footnotes: list[FootnoteOut]
+
+
+class HitOut(_Model):
+    passage_id: int
+    document_id: int
+    title: str
+    page: int | None
+    heading_path: list[str]
+    text: str
+    snippet: str = Field(description="Passage text with the query's words in <mark> tags.")
+    score: float
+    language: str | None
+    doc_type: str
+    access: str
+    footnotes: list[NoteRef]
+    also_in: list[int] = Field(description="Other documents holding the same passage.")
+    countries: list[str]
+    themes: list[str]
+    instruments: list[str]
+    url: str
+
+    @classmethod
+    def of(cls, hit: Hit) -> HitOut:
+        return cls(
+            **{k: v for k, v in hit.as_json().items() if k != "footnotes"},
+            footnotes=[NoteRef(label=f["label"], text=f["text"]) for f in hit.footnotes],
+            url=f"/documents/{hit.document_id}#p-{hit.passage_id}",
+        )
+
+
+class FacetValue(_Model):
+    value: str
+    count: int
+
+
+class SearchResult(_Model):
+    query: str
+    mode: Literal["hybrid", "lexical", "semantic", "browse"] = Field(
+        description="'browse' lists passages in the filters when there is no query."
+    )
+    filters: dict[str, list[str] | str]
+    offset: int
+    limit: int
+    total: int | None = Field(
+        description="Passages containing the query's words (or passing the filters, when "
+        "browsing) that the caller may see; null when only meaning matched."
+    )
+    next_offset: int | None
+    hits: list[HitOut]
+    facets: dict[str, list[FacetValue]] | None = None
+    notices: list[str] = Field(default_factory=list)
+
+
+class IngestionOut(_Model):
+    id: int
+    file: str
+    status: str
+    error: str | None
+    reader: str | None
+    document_id: int | None
+    passages: int
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class Overview(_Model):
+    documents: int
+    passages: int
+    by_type: list[Count]
+    by_language: list[Count]
+    by_country: list[Count] = Field(description="Documents mentioning each country.")
+    by_theme: list[Count] = Field(description="Passages tagged with each theme.")
+    recent: list[DocumentSummary]
+    failures: list[IngestionOut] | None = Field(
+        description="Recent failed files; null when the caller may not see the ingestion log."
+    )
+
+
+class FrameworkNodeOut(_Model):
+    id: str
+    kind: str
+    title: str
+    description: str = ""
+    passages: int = Field(description="Evidence passages tagged with this node or below it.")
+    children: list[FrameworkNodeOut] = Field(default_factory=list)
+
+
+class FrameworkOut(_Model):
+    id: str
+    title: str
+    goal: str
+    themes: list[FrameworkNodeOut]
+    areas: list[FrameworkNodeOut]
+
+
+class CountryCount(_Model):
+    code: str
+    name: str
+    passages: int
+    documents: int
+    url: str
+
+
+class CountryTheme(_Model):
+    theme: str
+    title: str
+    passages: int
+    hits: list[HitOut]
+
+
+class CountryDocument(_Model):
+    document: DocumentSummary
+    mentions: int = Field(description="Passages of the document about the country.")
+
+
+class CountryView(_Model):
+    code: str
+    name: str
+    passages: int
+    documents: list[CountryDocument]
+    themes: list[CountryTheme]
+    instruments: list[Count]
+    recent: list[HitOut] = Field(description="Passages about the country, newest documents first.")
+
+
+class UserOut(_Model):
+    id: int
+    email: str
+    name: str | None
+    role: str
+    organisation: str | None
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class NewUser(_Model):
+    email: str
+    password: str = Field(min_length=1)
+    role: Literal["admin", "staff", "member"]
+    organisation: str | None = None
+    name: str | None = None
+
+
+class OrganisationOut(_Model):
+    id: int
+    name: str
+    country: str | None
+
+
+class NewOrganisation(_Model):
+    name: str
+    country: str | None = None
+
+
+class TokenOut(_Model):
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class NewToken(_Model):
+    label: str
+
+
+class IssuedToken(_Model):
+    id: int
+    label: str
+    token: str = Field(description="Shown once: keep it, it cannot be read again.")
+
+
+class MeOut(_Model):
+    logged_in: bool
+    email: str | None
+    name: str | None
+    role: str
+    organisation: str | None
+    via: Literal["cookie", "token"] | None
+
+
+class FileStatus(_Model):
+    name: str
+    status: Literal["queued", "running", "ok", "duplicate", "failed"]
+    document_id: int | None = None
+    passages: int = 0
+    error: str | None = None
+    url: str | None = None
+    retry_url: str | None = Field(default=None, description="Where to send a failed file again.")
+
+
+class UploadBatch(_Model):
+    id: str
+    done: bool
+    access: str
+    organisation: str | None
+    files: list[FileStatus]

@@ -1,0 +1,18 @@
+"""The server-rendered pages, one router per page family, all behind the CSRF check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from evidencia.web.guards import page_csrf
+from evidencia.web.pages import account, admin, browse, documents, home, search, upload
+
+#: every page module; each has a ``router``
+MODULES = (home, search, documents, browse, upload, account, admin)
+
+
+def router() -> APIRouter:
+    pages = APIRouter(dependencies=[Depends(page_csrf)], include_in_schema=False)
+    for module in MODULES:
+        pages.include_router(module.router)
+    return pages

@@ -1,0 +1,146 @@
+"""Documents: the list, one document with its passages by page, its original file, and
+"more like this" for a passage. A document the visitor may not see is "not found"."""
+
+from __future__ import annotations
+
+import os
+from itertools import groupby
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from evidencia.embed.base import EmbeddingError
+from evidencia.model import DocumentType
+from evidencia.search.modes import Request as SearchRequest
+from evidencia.web import corpus
+from evidencia.web.context import current, web_state
+from evidencia.web.i18n import N_
+from evidencia.web.models import HitOut, PassageOut
+from evidencia.web.params import Id, Skip
+from evidencia.web.rendering import render
+
+router = APIRouter()
+PER_PAGE = 25
+
+NOT_FOUND = N_("There is no document with this number, or you may not see it.")
+PASSAGE_NOT_FOUND = N_("There is no passage with this number, or you may not see it.")
+
+
+def original_response(request: Request, document_id: int) -> FileResponse:
+    """The stored original as a download, for pages and API alike: always an attachment
+    with a sandboxing CSP, so an uploaded HTML file can never run as part of the app."""
+    web = web_state(request)
+    with web.store.session() as session:
+        doc = corpus.original(session, current(request).viewer, document_id)
+        if doc is None:
+            raise HTTPException(404, NOT_FOUND)
+        path = web.store.home.root / doc.blob_path
+        name, mime = os.path.basename(doc.origin) or f"document-{doc.id}", doc.mime
+    if not path.is_file():
+        raise HTTPException(410, N_("The original file is missing from the data directory."))
+    return FileResponse(
+        path,
+        media_type=mime,
+        filename=name,
+        content_disposition_type="attachment",
+        headers={"Content-Security-Policy": "sandbox; default-src 'none'"},
+    )
+
+
+@router.get("/documents", response_class=HTMLResponse)
+def document_list(
+    request: Request,
+    type: Annotated[str | None, Query(max_length=32)] = None,
+    offset: Skip = 0,
+) -> HTMLResponse:
+    me = current(request)
+    with web_state(request).store.session() as session:
+        total, docs = corpus.documents(
+            session, me.viewer, limit=PER_PAGE, offset=offset, doc_type=type or None
+        )
+
+    def href(at: int) -> str:
+        query = [f"type={type}"] if type else []
+        if at:
+            query.append(f"offset={at}")
+        return "/documents" + ("?" + "&".join(query) if query else "")
+
+    return render(
+        request,
+        "documents.html",
+        total=total,
+        docs=docs,
+        offset=offset,
+        doc_type=type or "",
+        doc_types=[t.value for t in DocumentType],
+        previous=href(max(0, offset - PER_PAGE)) if offset else None,
+        next=href(offset + PER_PAGE) if offset + PER_PAGE < total else None,
+        nav="documents",
+    )
+
+
+def _by_page(passages: list[PassageOut]) -> list[tuple[int | None, list[PassageOut]]]:
+    return [(page, list(group)) for page, group in groupby(passages, key=lambda p: p.page)]
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+def document_page(request: Request, document_id: Id) -> HTMLResponse:
+    me = current(request)
+    with web_state(request).store.session() as session:
+        detail = corpus.document(session, me.viewer, document_id)
+        found = corpus.passages(session, me.viewer, document_id, limit=None)
+    if detail is None or found is None:
+        raise HTTPException(404, NOT_FOUND)
+    return render(
+        request,
+        "document.html",
+        doc=detail,
+        pages=_by_page(found[1]),
+        passage_count=found[0],
+        nav="documents",
+    )
+
+
+@router.get("/documents/{document_id}/original")
+def document_original(request: Request, document_id: Id) -> FileResponse:
+    return original_response(request, document_id)
+
+
+@router.get("/passages/{passage_id}")
+def passage_page(request: Request, passage_id: Id) -> RedirectResponse:
+    """A passage's permanent address: its place in its document."""
+    with web_state(request).store.session() as session:
+        found = corpus.passage(session, current(request).viewer, passage_id)
+    if found is None:
+        raise HTTPException(404, PASSAGE_NOT_FOUND)
+    return RedirectResponse(found.url, status_code=303)
+
+
+@router.get("/passages/{passage_id}/similar", response_class=HTMLResponse)
+def similar_page(request: Request, passage_id: Id) -> HTMLResponse:
+    """Passages nearest in meaning to one passage, in any language ("more like this")."""
+    me = current(request)
+    web = web_state(request)
+    with web.store.session() as session:
+        found = corpus.passage(session, me.viewer, passage_id)
+    if found is None:
+        raise HTTPException(404, PASSAGE_NOT_FOUND)
+    error = None
+    hits: list[HitOut] = []
+    try:
+        hits = [
+            HitOut.of(h)
+            for h in web.searcher.similar(passage_id, SearchRequest("", 10, viewer=me.viewer))
+        ]
+    except EmbeddingError:
+        error = "no_vectors"
+    fragment = request.headers.get("hx-request") == "true"
+    return render(
+        request,
+        "similar_fragment.html" if fragment else "similar.html",
+        passage=found,
+        hits=hits,
+        error=error,
+        nav="search",
+    )

@@ -1,0 +1,182 @@
+"""A search as the web asks it: query-string filters in, one page of cited hits out.
+
+The search page and ``GET /api/v1/search`` take the same parameters and call :func:`run`,
+so a bookmarked page and a script see the same results. The search core has no offset:
+a page is the first ``offset + limit`` hits with the first ``offset`` left out, which is
+cheap at the depths people read (``MAX_DEPTH``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evidencia.access import Viewer
+from evidencia.search import lexical
+from evidencia.search.modes import Request, Searcher
+from evidencia.search.query import QueryError
+from evidencia.search.scope import Filters, facet_counts, passage_scope
+from evidencia.store.embeddings import models
+from evidencia.web import corpus
+from evidencia.web.models import FacetValue, HitOut, SearchResult
+
+#: the deepest hit a page may reach (offset + limit)
+MAX_DEPTH = 500
+MODES = ("hybrid", "lexical", "semantic")
+
+
+class SearchInputError(ValueError):
+    """A search that cannot run as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """The query-string parameters of a search, as given (repeatable ones as tuples)."""
+
+    q: str = ""
+    mode: str = "hybrid"
+    country: tuple[str, ...] = ()
+    theme: tuple[str, ...] = ()
+    outcome: tuple[str, ...] = ()
+    instrument: tuple[str, ...] = ()
+    lang: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    org: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    limit: int = 10
+    offset: int = 0
+
+    def filters(self) -> Filters:
+        return Filters(
+            countries=tuple(c.strip().upper() for c in self.country if c.strip()),
+            themes=_clean(self.theme),
+            outcomes=_clean(self.outcome),
+            instruments=_clean(self.instrument),
+            languages=tuple(v.lower() for v in _clean(self.lang)),
+            doc_types=_clean(self.type),
+            organisations=_clean(self.org),
+            since=self.since,
+            until=self.until,
+        )
+
+
+def _clean(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if v.strip())
+
+
+#: facet name in the search core -> query-string parameter that filters by it
+FACET_PARAMS = {
+    "countries": "country",
+    "themes": "theme",
+    "outcomes": "outcome",
+    "instruments": "instrument",
+    "languages": "lang",
+    "doc_types": "type",
+    "organisations": "org",
+}
+
+
+def run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: bool) -> SearchResult:
+    """One page of hits for ``params`` as ``viewer`` may see them, with facet counts."""
+    if params.mode not in MODES:
+        raise SearchInputError(f"unknown mode {params.mode!r}: use one of {', '.join(MODES)}")
+    if params.since and params.until and params.since > params.until:
+        raise SearchInputError("'since' is after 'until': no document can match")
+    if params.offset + params.limit > MAX_DEPTH:
+        raise SearchInputError(f"offset + limit may not exceed {MAX_DEPTH}; narrow the search")
+    filters = params.filters()
+    query = params.q.strip()
+    shown: dict[str, list[str] | str] = filters.as_json()
+    if not query:
+        return _browse(searcher, viewer, params, filters, shown, facets=facets)
+    notices: list[str] = []
+    try:
+        found = searcher.search(
+            Request(query, params.offset + params.limit + 1, filters, viewer), params.mode
+        )
+        with searcher.store.session() as session:
+            total = _count(session, query, filters, viewer)
+            counts = (
+                lexical.facets(session, query, filters=filters, viewer=viewer) if facets else {}
+            )
+            if params.mode != "lexical" and not models(session):
+                notices.append("no_vectors")
+    except QueryError as exc:
+        raise SearchInputError(str(exc)) from exc
+    page = found[params.offset : params.offset + params.limit]
+    more = len(found) > params.offset + params.limit
+    return SearchResult(
+        query=query,
+        mode=params.mode,  # type: ignore[arg-type]  # checked against MODES above
+        filters=shown,
+        offset=params.offset,
+        limit=params.limit,
+        total=total,
+        next_offset=params.offset + params.limit if more else None,
+        hits=[HitOut.of(h) for h in page],
+        facets=_facets(counts) if facets else None,
+        notices=notices,
+    )
+
+
+def _count(session: Session, query: str, filters: Filters, viewer: Viewer) -> int:
+    """Passages containing the query's words that the viewer may see (meaning has no
+    count: every passage is more or less near any question)."""
+    matching = lexical.matching(query, filters, viewer).subquery()
+    return int(session.scalar(select(func.count()).select_from(matching)) or 0)
+
+
+def _facets(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[FacetValue]]:
+    return {
+        name: [FacetValue(value=v, count=n) for v, n in values]
+        for name, values in counts.items()
+        if values
+    }
+
+
+def _browse(
+    searcher: Searcher,
+    viewer: Viewer,
+    params: SearchParams,
+    filters: Filters,
+    shown: dict[str, list[str] | str],
+    *,
+    facets: bool,
+) -> SearchResult:
+    """No query: the passages in the filters, so facet and framework links lead somewhere.
+    Without any filter there is nothing to list (the home page shows the corpus)."""
+    if not shown:
+        return SearchResult(
+            query="",
+            mode="browse",
+            filters={},
+            offset=params.offset,
+            limit=params.limit,
+            total=None,
+            next_offset=None,
+            hits=[],
+            facets=None,
+            notices=["empty_query"],
+        )
+    with searcher.store.session() as session:
+        total, hits = corpus.browse(
+            session, viewer, filters, limit=params.limit, offset=params.offset
+        )
+        counts = facet_counts(session, passage_scope(filters, viewer)) if facets else {}
+    return SearchResult(
+        query="",
+        mode="browse",
+        filters=shown,
+        offset=params.offset,
+        limit=params.limit,
+        total=total,
+        next_offset=(
+            params.offset + params.limit if params.offset + params.limit < total else None
+        ),
+        hits=hits,
+        facets=_facets(counts) if facets else None,
+    )
