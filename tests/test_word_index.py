@@ -67,7 +67,7 @@ def test_the_scope_admits_candidates(indexed: Store) -> None:
         assert _ranked(indexed, SECRET, loose=False, scope_of=public) == []
         dutch = Scope(session, Filters(countries=("NL",)), OWNER)
         found = _ranked(indexed, "police crime", loose=True, scope_of=dutch)
-        assert found and all(pid in dutch.all() for pid in found)
+        assert found and all(pid in dutch.listed().ids for pid in found)
 
 
 def test_an_index_out_of_date_is_not_used(indexed: Store, tmp_path: Path) -> None:
@@ -100,4 +100,4 @@ def test_a_narrow_scope_is_searched_within(indexed: Store, monkeypatch: pytest.M
     with indexed.session() as session:
         spanish = Scope(session, Filters(languages=("es",)), OWNER)
         found = lexical.ranked_by_index(indexed, spanish, "police policía", pool=1, loose=True)
-        assert found is not None and [r.passage_id for r in found] == sorted(spanish.all())
+        assert found is not None and [r.passage_id for r in found] == sorted(spanish.listed().ids)

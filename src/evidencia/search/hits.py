@@ -55,8 +55,17 @@ class Ranked:
     snippet: str | None = None
 
 
+#: how much of a ranking, per hit shown, is read to build the hits
+HEAD = 4
+
+
 def build(session: Session, ranked: list[Ranked], query: str, limit: int) -> list[Hit]:
-    """Hits for ``ranked`` in its order, copies collapsed, at most ``limit``."""
+    """Hits for ``ranked`` in its order, copies collapsed, at most ``limit``.
+
+    Only the head of the ranking is read: four times what is shown leaves room for copies
+    to collapse, and the rest would cost reading and comparing texts no one sees.
+    """
+    ranked = ranked[: limit * HEAD]
     if not ranked:
         return []
     rows = {

@@ -8,6 +8,7 @@ where a natural question should not need every one of its words in a passage.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import ColumnClause, Select, column, func, literal_column, select, table
@@ -30,8 +31,12 @@ from evidencia.store.schema import Passage
 
 #: candidates asked of the word index per wanted result when a scope must admit them
 SCOPED_MARGIN = 8
-#: the largest scope handed to the word index as a list of passage ids
-LIST_AT_MOST = 200_000
+#: a scope of at most this many passages is searched within its list of passages
+NARROW_SCOPE = 20_000
+#: the most candidates asked of the word index in one go
+MAX_CANDIDATES = 20_000
+#: matches that FTS5 ranks faster than the word index can be asked within a long list
+FEW_MATCHES = 50_000
 
 _FTS: ColumnClause[Any] = literal_column("passage_fts")
 _ROWID: ColumnClause[Any] = literal_column("passage_fts.rowid")
@@ -90,16 +95,14 @@ def ranked_by_index(
     if not words or not word_index.is_current(store, scope.session):
         return None
     want = pool if scope.everything else pool * SCOPED_MARGIN
-    found = word_index.search(store, words, every=not loose, limit=want)
+    found = word_index.search(store, words, every=not loose, limit=want).hits
     admitted = scope.admit(pid for pid, _ in found)
     kept = [(pid, score) for pid, score in found if pid in admitted][:pool]
     if len(kept) < min(pool, scope.shown) and len(found) == want:
-        # a narrow scope: more matches lie beyond the candidates; ask within the scope
-        allowed = scope.all()
-        if len(allowed) > LIST_AT_MOST:
-            return None  # FTS5 will rank them all
-        found = word_index.search(store, words, every=not loose, limit=pool, among=allowed)
-        kept = [(pid, score) for pid, score in found if pid in allowed]
+        within = _within(store, scope, words, every=not loose, pool=pool)
+        if within is None:
+            return None
+        kept = within
     rows = scope.session.execute(
         select(Passage.id, Passage.text).where(Passage.id.in_([pid for pid, _ in kept]))
     )
@@ -108,6 +111,32 @@ def ranked_by_index(
     if phrase:  # as in :func:`ranked`: passages with the whole phrase first
         kept.sort(key=lambda hit: phrase not in normalise(texts.get(hit[0], "")))
     return [Ranked(pid, score) for pid, score in kept]
+
+
+def _within(
+    store: Store, scope: Scope, words: list[str], *, every: bool, pool: int
+) -> list[tuple[int, float]] | None:
+    """The best matches inside a scope the first candidates mostly fell outside of, or None
+    when FTS5 should rank them.
+
+    A narrow scope is searched within its passages. A wide one is asked for candidates in
+    proportion to its share of the store; if the words' matches lie mostly outside it (a
+    French query over English passages), and there are few of them, FTS5 ranks exactly
+    those few faster than the index can be asked within a long list of passages.
+    """
+    listed = scope.listed()
+    if len(listed.ids) > NARROW_SCOPE:
+        manifest = word_index.read_manifest(store)
+        share = len(listed.ids) / max(manifest.count if manifest else 1, 1)
+        want = min(MAX_CANDIDATES, math.ceil(pool * 2 / share))
+        found = word_index.search(store, words, every=every, limit=want, count=True)
+        kept = [(pid, score) for pid, score in found.hits if pid in listed.ids][:pool]
+        if len(kept) >= min(pool, scope.shown) or len(found.hits) < want:
+            return kept
+        if (found.total or 0) <= FEW_MATCHES:
+            return None
+    within = word_index.search(store, words, every=every, limit=pool, among=listed.array.tolist())
+    return [(pid, score) for pid, score in within.hits if pid in listed.ids]
 
 
 def search(

@@ -9,15 +9,20 @@ not see can influence what they are shown. Within a filter the values are altern
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from evidencia.access import OWNER, Viewer, visible_documents
+from evidencia.store.generations import generations
 from evidencia.store.schema import Annotation, Document, Organisation, Passage
 
 __all__ = [
@@ -112,6 +117,20 @@ def passage_scope(filters: Filters, viewer: Viewer, *, listing: bool = False) ->
     return query
 
 
+@dataclass(frozen=True)
+class Listed:
+    """The passages of one scope: as a set for membership, as a sorted array for NumPy."""
+
+    ids: frozenset[int]
+    array: NDArray[np.int64]
+
+
+#: scopes listed lately, kept per process and keyed by every change counter (most recent last)
+_listed: OrderedDict[tuple[Any, ...], Listed] = OrderedDict()
+_listed_lock = threading.Lock()
+LISTED_KEEP = 8
+
+
 class Scope:
     """The passages one request may see, asked about lazily.
 
@@ -119,8 +138,14 @@ class Scope:
     knowing who is asking; :meth:`admit` keeps those the viewer may see and the filters let
     through, with one indexed query over the candidates alone. Listing the whole scope up
     front instead would cost a query over every passage the viewer may see (a million, in
-    a large store) on every search; :meth:`all` does it only when a caller needs it, for a
-    narrow scope that candidates rarely reach.
+    a large store) on every search; :meth:`listed` does it only when a caller needs it, for
+    a narrow scope that candidates rarely reach.
+
+    A listing is kept for the next requests with the same viewer and filters (people page
+    through results, and a country page asks the same filters again and again), as search
+    engines keep filters. It is keyed by the change counters of every table that decides
+    membership (migrations 0005 and 0006), so a document made restricted, a share withdrawn
+    or a passage added makes the old listing unreachable in the same instant.
     """
 
     #: candidates checked per SQL statement (SQLite's bound-parameter limit is 32,766)
@@ -134,7 +159,8 @@ class Scope:
         self.viewer = viewer
         #: admitted candidates that make a good enough ranking: the hits the request shows
         self.shown = shown
-        self._all: set[int] | None = None
+        self._listed: Listed | None = None
+        self._key: tuple[Any, ...] | None = None
 
     @property
     def everything(self) -> bool:
@@ -146,8 +172,9 @@ class Scope:
         wanted = list(dict.fromkeys(candidates))
         if self.everything:
             return set(wanted)
-        if self._all is not None:
-            return {pid for pid in wanted if pid in self._all}
+        known = self._listed or self._kept()
+        if known is not None:
+            return {pid for pid in wanted if pid in known.ids}
         admitted: set[int] = set()
         query = passage_scope(self.filters, self.viewer)
         for start in range(0, len(wanted), self.CHUNK):
@@ -155,12 +182,32 @@ class Scope:
             admitted.update(self.session.scalars(query.where(Passage.id.in_(chunk))))
         return admitted
 
-    def all(self) -> set[int]:
-        """Every passage in the scope (computed once per request)."""
-        if self._all is None:
-            listed = passage_scope(self.filters, self.viewer, listing=True)
-            self._all = set(self.session.scalars(listed))
-        return self._all
+    def listed(self) -> Listed:
+        """Every passage in the scope."""
+        if self._listed is None:
+            self._listed = self._kept()
+        if self._listed is None:
+            query = passage_scope(self.filters, self.viewer, listing=True)
+            array = np.sort(np.fromiter(self.session.scalars(query), dtype=np.int64))
+            self._listed = Listed(frozenset(array.tolist()), array)
+            with _listed_lock:
+                _listed[self.key()] = self._listed
+                while len(_listed) > LISTED_KEEP:
+                    _listed.popitem(last=False)
+        return self._listed
+
+    def key(self) -> tuple[Any, ...]:
+        if self._key is None:
+            where = str(self.session.get_bind().engine.url)
+            self._key = (where, self.filters, self.viewer, generations(self.session))
+        return self._key
+
+    def _kept(self) -> Listed | None:
+        with _listed_lock:
+            found = _listed.get(self.key())
+            if found is not None:
+                _listed.move_to_end(self.key())
+            return found
 
 
 def facet_counts(

@@ -137,6 +137,14 @@ def build(store: Store, *, progress: Any = None) -> Manifest:
     return manifest
 
 
+@dataclass(frozen=True)
+class Found:
+    """The best matches, and how many passages match in all (when counted)."""
+
+    hits: list[tuple[int, float]]
+    total: int | None = None
+
+
 def search(
     store: Store,
     words: list[str],
@@ -144,9 +152,11 @@ def search(
     every: bool,
     limit: int,
     among: Collection[int] | None = None,
-) -> list[tuple[int, float]]:
+    count: bool = False,
+) -> Found:
     """(passage id, BM25 score) of the best ``limit`` passages with any (``every``: all) of
-    ``words``, best first; only passages ``among`` these ids when given. The caller checks
+    ``words``, best first; only passages ``among`` these ids when given; with ``count``, the
+    number of matches too (which costs a walk over all of them). The caller checks
     :func:`is_current` first."""
     import tantivy
 
@@ -162,14 +172,15 @@ def search(
         )
         clauses.append((tantivy.Occur.Must if every else tantivy.Occur.Should, either))
     if not clauses:
-        return []
+        return Found([], 0)
     if among is not None:
         only = tantivy.Query.term_set_query(schema, "id", list(among))
         clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(only, 0.0)))
     searcher = index.searcher()
-    found = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
-    ids = searcher.fast_field_values("id", [address for _, address in found])
-    return [(int(pid), float(score)) for (score, _), pid in zip(found, ids, strict=True)]
+    result = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=count)
+    ids = searcher.fast_field_values("id", [address for _, address in result.hits])
+    hits = [(int(pid), float(score)) for (score, _), pid in zip(result.hits, ids, strict=True)]
+    return Found(hits, result.count if count else None)
 
 
 _cache: dict[Path, tuple[str, Any, Any]] = {}

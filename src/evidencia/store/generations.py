@@ -14,3 +14,9 @@ def generation(session: Session, name: str) -> int:
     if value is None:
         raise LookupError(f"no change counter for {name!r}: is the schema current?")
     return int(value)
+
+
+def generations(session: Session) -> tuple[tuple[str, int], ...]:
+    """Every counter, as one value that any change anywhere followed makes differ."""
+    rows = session.execute(select(Generation.name, Generation.value).order_by(Generation.name))
+    return tuple((str(name), int(value)) for name, value in rows)

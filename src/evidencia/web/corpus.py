@@ -225,6 +225,15 @@ def documents(
     return int(total), _summaries(session, docs)
 
 
+def visible_ids(session: Session, viewer: Viewer, document_ids: Iterable[int]) -> set[int]:
+    """Those of ``document_ids`` that ``viewer`` may see (absent ones are not)."""
+    ids = set(document_ids)
+    if not ids:
+        return set()
+    query = select(Document.id).where(Document.id.in_(ids), visible_documents(viewer))
+    return {int(i) for i in session.scalars(query)}
+
+
 def visible_document(session: Session, viewer: Viewer, document_id: int) -> Document | None:
     """The document if ``viewer`` may see it; None when it is absent *or* hidden."""
     if not can_see(session, viewer, document_id):

@@ -4,14 +4,25 @@ the OpenAPI document is generated from exactly what is sent."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from evidencia.accounts import MAX_PASSWORD, MIN_PASSWORD
 from evidencia.search.hits import Hit
 
 T = TypeVar("T")
+
+
+def _utc(value: datetime) -> datetime:
+    """The store writes UTC and SQLite hands it back without its zone: say which, so the
+    JSON is an RFC 3339 ``date-time`` (``...Z``) as the OpenAPI document promises."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: a moment in time, always with its zone
+Moment = Annotated[datetime, AfterValidator(_utc)]
 
 
 class _Model(BaseModel):
@@ -59,7 +70,7 @@ class DocumentSummary(_Model):
     organisation: str | None
     page_count: int | None
     passages: int
-    created_at: datetime
+    created_at: Moment
     url: str
 
 
@@ -104,7 +115,7 @@ class Resubmission(_Model):
     """The same file brought in again later: kept as an ingestion record, not a document."""
 
     file: str
-    at: datetime
+    at: Moment
 
 
 class Tag(_Model):
@@ -187,8 +198,8 @@ class IngestionOut(_Model):
     reader: str | None
     document_id: int | None
     passages: int
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Moment
+    finished_at: Moment | None
 
 
 class Overview(_Model):
@@ -258,16 +269,21 @@ class UserOut(_Model):
     role: str
     organisation: str | None
     active: bool
-    created_at: datetime
-    last_login_at: datetime | None
+    created_at: Moment
+    last_login_at: Moment | None
 
 
 class NewUser(_Model):
-    email: str
-    password: str = Field(min_length=1)
+    email: str = Field(min_length=3, max_length=254, description="Their email address.")
+    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
     role: Literal["admin", "staff", "member"]
-    organisation: str | None = None
-    name: str | None = None
+    organisation: str | None = Field(
+        default=None,
+        max_length=200,
+        description="An existing organisation's name; members must have one, staff default "
+        "to the network's own.",
+    )
+    name: str | None = Field(default=None, max_length=200)
 
 
 class OrganisationOut(_Model):
@@ -277,19 +293,21 @@ class OrganisationOut(_Model):
 
 
 class NewOrganisation(_Model):
-    name: str
-    country: str | None = None
+    name: str = Field(min_length=1, max_length=200)
+    country: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2}$", description="Two-letter ISO code, e.g. BE."
+    )
 
 
 class TokenOut(_Model):
     id: int
     label: str
-    created_at: datetime
-    last_used_at: datetime | None
+    created_at: Moment
+    last_used_at: Moment | None
 
 
 class NewToken(_Model):
-    label: str
+    label: str = Field(min_length=1, max_length=100, description="What the token is for.")
 
 
 class IssuedToken(_Model):

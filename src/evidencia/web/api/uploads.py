@@ -28,7 +28,7 @@ def _answer(request: Request, batch_id: str, me: LoggedIn, wait: float) -> JSONR
     batch = owned_batch(request, me, batch_id)
     if wait:
         web.uploads.wait(batch, wait)
-    out = batch_out(batch)
+    out = batch_out(request, me, batch)
     for item in out.files:  # the API's retry address is its own
         if item.retry_url:
             index = item.retry_url.removesuffix("/retry").rsplit("/", 1)[-1]

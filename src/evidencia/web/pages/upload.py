@@ -18,6 +18,7 @@ from evidencia import accounts
 from evidencia.access import Role
 from evidencia.model import AccessLevel, DocumentType
 from evidencia.store.documents import DocumentMeta
+from evidencia.web import corpus
 from evidencia.web.context import Me, web_state
 from evidencia.web.guards import login_page
 from evidencia.web.i18n import N_
@@ -62,26 +63,47 @@ def upload_meta(
     return DocumentMeta(doc_type=kind, access=level, organisation=org, published=when)
 
 
-def batch_out(batch: Batch) -> UploadBatch:
+def _duplicate_of(document_id: int | None, shown: set[int], reason: str | None) -> str | None:
+    """Why a file was not stored again, naming the stored document only to those who may
+    see it (the pipeline's own message names its number and the path it came from)."""
+    if document_id is None:
+        return reason  # a copy within the same batch, or a race: nothing to hide
+    if document_id in shown:
+        return f"same content as document {document_id}"
+    return "same content as a document already stored"
+
+
+def batch_out(request: Request, me: Me, batch: Batch) -> UploadBatch:
+    """The batch as ``me`` may see it: a file that duplicates a document ``me`` may not see
+    says so without telling which document (its number, address or file)."""
+    duplicates = {f.document_id for f in batch.files if f.status == "duplicate" and f.document_id}
+    with web_state(request).store.session() as session:
+        shown = corpus.visible_ids(session, me.viewer, duplicates)
+    files = []
+    for i, f in enumerate(batch.files):
+        document_id, error = f.document_id, f.error
+        if f.status == "duplicate":
+            error = _duplicate_of(document_id, shown, error)
+            document_id = document_id if document_id in shown else None
+        files.append(
+            FileStatus(
+                name=f.name,
+                status=f.status,
+                document_id=document_id,
+                passages=f.passages,
+                error=error,
+                url=f"/documents/{document_id}" if document_id else None,
+                retry_url=f"/upload/{batch.id}/{i}/retry"
+                if f.status == "failed" and f.path.is_file()
+                else None,
+            )
+        )
     return UploadBatch(
         id=batch.id,
         done=batch.done,
         access=batch.meta.access.value,
         organisation=batch.meta.organisation,
-        files=[
-            FileStatus(
-                name=f.name,
-                status=f.status,
-                document_id=f.document_id,
-                passages=f.passages,
-                error=f.error,
-                url=f"/documents/{f.document_id}" if f.document_id else None,
-                retry_url=f"/upload/{batch.id}/{i}/retry"
-                if f.status == "failed" and f.path.is_file()
-                else None,
-            )
-            for i, f in enumerate(batch.files)
-        ],
+        files=files,
     )
 
 
@@ -151,7 +173,10 @@ def upload(
     )
     if _fragment_wanted(request):
         return render(
-            request, "upload_batch_fragment.html", status_code=202, batch=batch_out(batch)
+            request,
+            "upload_batch_fragment.html",
+            status_code=202,
+            batch=batch_out(request, me, batch),
         )
     return RedirectResponse(f"/upload/{batch.id}", status_code=303)
 
@@ -160,7 +185,7 @@ def upload(
 def batch_page(
     request: Request, batch_id: str, me: Annotated[Me, Depends(login_page)]
 ) -> HTMLResponse:
-    batch = batch_out(owned_batch(request, me, batch_id))
+    batch = batch_out(request, me, owned_batch(request, me, batch_id))
     template = "upload_batch_fragment.html" if _fragment_wanted(request) else "upload_batch.html"
     return render(request, template, batch=batch, nav="upload")
 
@@ -174,6 +199,9 @@ def retry(
         raise HTTPException(409, N_("This file has not failed, or it can no longer be retried."))
     if _fragment_wanted(request):
         return render(
-            request, "upload_batch_fragment.html", status_code=202, batch=batch_out(batch)
+            request,
+            "upload_batch_fragment.html",
+            status_code=202,
+            batch=batch_out(request, me, batch),
         )
     return RedirectResponse(f"/upload/{batch.id}", status_code=303)
