@@ -8,7 +8,7 @@ DEMO_HOME ?= var/demo
 DEMO_PASSWORD ?= evidencia-demo
 SEEDS ?= ../shared/seeds
 
-.PHONY: demo test lint typecheck unit bench eval eval-baseline docs install clean
+.PHONY: demo test lint typecheck unit bench eval eval-baseline docs install clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's Chromium for the browser tests (tests/e2e), installed once: Playwright drives it and
+# never downloads a browser. Without apt-get (not Debian) those tests are skipped, except in CI.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif ! command -v apt-get >/dev/null; then \
+	  echo "no apt-get here: install Chromium as /usr/bin/chromium for tests/e2e"; \
+	else \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	    || echo "could not install chromium: tests/e2e will be skipped (and fail in CI)"; \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/python demo/build.py
@@ -45,7 +59,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/python demo/build.py  # the search quality gate runs on the demo corpus
 	$(BIN)/pytest -q
 

@@ -4,7 +4,7 @@ directory, and Debian's headless Chromium driven by Playwright (never a download
 One server and one browser per test session; each test gets a fresh browser context (its own
 cookies), so tests do not depend on one another's logins.
 
-The data directory holds five demo documents in four languages (one of them a restricted
+The data directory holds four demo documents in three languages (one of them a restricted
 testimony), embedded with the real model so search by meaning works as in production, one
 file that failed to ingest, and one account per role. Screenshots go to ``var/screenshots/``
 (or ``$EVIDENCIA_SCREENSHOTS``), which git ignores.
@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -54,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "demo" / "corpus"
 CHROMIUM = Path(os.environ.get("EVIDENCIA_CHROMIUM", "/usr/bin/chromium"))
 #: what these machines need to start Chromium (no sandbox as root, no GPU, no network calls
-#: home); Playwright adds --headless and a fresh --user-data-dir of its own
+#: home); Playwright gives each launch a fresh --user-data-dir of its own
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -80,7 +81,6 @@ DOCUMENTS = [
     "rapport-sante.pdf",
     "report-firewalls.pdf",
     "news-detention-children.html",
-    "briefing-labour-nl.md",
     "testimony-member-ana.txt",
 ]
 BROKEN_NAME = "scanned-minutes.pdf"
@@ -121,13 +121,9 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     missing = [name for name in DOCUMENTS if not (CORPUS / name).is_file()]
     if missing:
         pytest.skip(f"run `python demo/build.py` first: {', '.join(missing)}")
-    saved = accounts.HASHER  # cheap hashes: these logins need not resist offline cracking
-    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     home = tmp_path_factory.mktemp("e2e-home")
     entries = yaml.safe_load((CORPUS / "manifest.yaml").read_text(encoding="utf-8"))
-    chosen = [
-        {**e, "path": str(CORPUS / e["path"])} for e in entries if e["path"] in DOCUMENTS
-    ]
+    chosen = [{**e, "path": str(CORPUS / e["path"])} for e in entries if e["path"] in DOCUMENTS]
     manifest = home.parent / "e2e-manifest.yaml"
     manifest.write_text(yaml.safe_dump(chosen, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(
@@ -138,6 +134,8 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     broken = home.parent / BROKEN_NAME
     broken.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> no cross-reference table")
     Ingestor(store, workers=1).run([broken], lambda _p: DocumentMeta())
+    saved = accounts.HASHER  # cheap hashes: test accounts need not resist offline cracking
+    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with store.session() as session:
         for email, (role, org) in USERS.items():
             if org and accounts.find_organisation(session, org) is None:
@@ -146,10 +144,10 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                 session, email=email, password=PASSWORD, role=role, organisation=org
             )
         session.commit()
+    accounts.HASHER = saved
     embed_missing(store, registry.get())
     yield store
     store.close()
-    accounts.HASHER = saved
 
 
 @pytest.fixture(scope="session")
@@ -247,6 +245,7 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_selector("#account-link")
 
 
+@cache
 def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
@@ -285,8 +284,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def describe(violations: list[dict[str, Any]]) -> str:
     lines = []
     for v in violations:
-        targets = [" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
-                   for n in v["nodes"][:3]]
+        targets = [
+            " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+            for n in v["nodes"][:3]
+        ]
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])}×) {targets}")
     return "\n".join(lines)
 

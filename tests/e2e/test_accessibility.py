@@ -175,7 +175,7 @@ def test_upload_results_with_a_failure(admin: Tab, tmp_path: Path) -> None:
         page.goto("/upload")
         page.set_input_files("#files", str(broken))
         page.locator("#upload-submit").click()
-        page.wait_for_selector("#upload-results .file.status-failed .reason")
+        page.wait_for_selector("#upload-results .file.status-failed .reason", timeout=60_000)
 
     admin.check("upload-failure", send)
     batch = admin.page.locator("#upload-results .batch").get_attribute("id")

@@ -22,7 +22,7 @@ from evidencia.store.schema import Document
 from tests.e2e.conftest import PASSWORD, log_in
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
 
@@ -61,8 +61,9 @@ def wait_for_batch(page: Page) -> None:
     page.wait_for_function(
         """() => {
           const rows = document.querySelectorAll('#upload-results .file');
-          return rows.length > 0 && !document.querySelector(
-            '#upload-results .pending, #upload-results .status-queued, #upload-results .status-running');
+          const busy = ['.pending', '.status-queued', '.status-running']
+            .map(s => '#upload-results ' + s).join(', ');
+          return rows.length > 0 && !document.querySelector(busy);
         }""",
         timeout=60_000,
     )
@@ -246,7 +247,7 @@ def test_filter_by_country(page: Page, shots: Path) -> None:
     page.get_by_role("link", name="France", exact=True).press("Enter")
     expect_url(page, r"/countries/FR$")
     assert page.locator("h1").inner_text().startswith("France")
-    assert "L'accès aux soins" in page.locator("#docs-heading + table").inner_text()
+    assert "L'accès aux soins" in page.locator("#docs-heading + .table-scroll").inner_text()
     shoot(page, shots, "country-fr")
     page.locator("#search-country").press("Enter")
     expect_url(page, r"/search\?country=FR$")
@@ -284,3 +285,59 @@ def test_restricted_testimony_is_only_for_its_organisation(page: Page, e2e_store
     log_in(page, "ana@puentes.example")
     page.goto(f"/documents/{testimony}")
     assert page.locator(".meta .badge").inner_text() == "restricted"
+
+
+PHONE_PAGES = [
+    ("public", "/"),
+    ("public", "/search?q=aide+m%C3%A9dicale+urgente"),
+    ("public", "/framework"),
+    ("public", "/documents"),
+    ("admin", "/"),  # with the failures table
+    ("admin", "/admin/users"),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), PHONE_PAGES)
+def test_a_phone_sized_screen_needs_no_sideways_scrolling(
+    browser: Browser, server: str, shots: Path, role: str, path: str
+) -> None:
+    """Only a wide table may scroll sideways, inside its own box (a focusable link or
+    button in it lets the keyboard reach what is out of view)."""
+    context = browser.new_context(base_url=server, viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        if role == "admin":
+            log_in(page, "admin@example.org")
+        page.goto(path)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        name = path.strip("/").split("?")[0].replace("/", "-") or "home"
+        shoot(page, shots, f"phone-{role}-{name}")
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('main *, header *')]
+              .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+              .filter(e => !e.parentElement.closest('.table-scroll'))
+              .slice(0, 5)
+              .map(e => `${e.tagName}.${e.className} ${e.textContent.slice(0, 40)}`)"""
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than a 375px screen: {wide}"
+        for box in page.locator(".table-scroll").all():
+            scrolls = box.evaluate("e => e.scrollWidth > e.clientWidth")
+            focusable = box.locator("a[href], button").count()
+            assert not scrolls or focusable, f"{path}: a table scrolls with nothing to focus in it"
+    finally:
+        context.close()
+
+
+def test_printing_keeps_the_evidence_and_its_citations(page: Page, shots: Path) -> None:
+    page.goto("/search?q=aide+m%C3%A9dicale+urgente")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".facets").is_visible()
+    title = page.locator(".hit-title a").first
+    printed_after = title.evaluate("e => getComputedStyle(e, '::after').content")
+    assert "/documents/" in printed_after  # the cited address is printed after the title
+    notes = page.locator(".hit details.footnotes li").first  # footnotes print, though folded
+    assert notes.is_visible() and notes.inner_text().strip()
+    shoot(page, shots, "print-search")

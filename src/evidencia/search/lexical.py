@@ -119,24 +119,27 @@ def _within(
     """The best matches inside a scope the first candidates mostly fell outside of, or None
     when FTS5 should rank them.
 
-    A narrow scope is searched within its passages. A wide one is asked for candidates in
-    proportion to its share of the store; if the words' matches lie mostly outside it (a
-    French query over English passages), and there are few of them, FTS5 ranks exactly
-    those few faster than the index can be asked within a long list of passages.
+    A narrow scope is searched within its passages. A wide one (English passages, for a
+    French query) is asked for candidates in proportion to its share of the store, then for
+    the most the index gives at once; if still too few fall inside, FTS5 ranks the matches
+    when they are few enough, else the best inside those candidates are kept: the matches
+    left unseen rank below twenty thousand others.
     """
     listed = scope.listed()
-    if len(listed.ids) > NARROW_SCOPE:
-        manifest = word_index.read_manifest(store)
-        share = len(listed.ids) / max(manifest.count if manifest else 1, 1)
-        want = min(MAX_CANDIDATES, math.ceil(pool * 2 / share))
+    if len(listed.ids) <= NARROW_SCOPE:
+        within = word_index.search(
+            store, words, every=every, limit=pool, among=listed.array.tolist()
+        )
+        return [(pid, score) for pid, score in within.hits if pid in listed.ids]
+    manifest = word_index.read_manifest(store)
+    share = len(listed.ids) / max(manifest.count if manifest else 1, 1)
+    kept: list[tuple[int, float]] = []
+    for want in (min(MAX_CANDIDATES, math.ceil(pool * 2 / share)), MAX_CANDIDATES):
         found = word_index.search(store, words, every=every, limit=want, count=True)
         kept = [(pid, score) for pid, score in found.hits if pid in listed.ids][:pool]
         if len(kept) >= min(pool, scope.shown) or len(found.hits) < want:
             return kept
-        if (found.total or 0) <= FEW_MATCHES:
-            return None
-    within = word_index.search(store, words, every=every, limit=pool, among=listed.array.tolist())
-    return [(pid, score) for pid, score in within.hits if pid in listed.ids]
+    return None if (found.total or 0) <= FEW_MATCHES else kept
 
 
 def search(

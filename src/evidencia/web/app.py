@@ -25,6 +25,7 @@ from evidencia.ingest.limits import Limits
 from evidencia.search.modes import Searcher
 from evidencia.store.db import Store
 from evidencia.web import api, pages
+from evidencia.web.api.errors import http_error_response
 from evidencia.web.context import RequestContext
 from evidencia.web.guards import LoginRequired
 from evidencia.web.rendering import make_environment, render
@@ -35,6 +36,7 @@ from evidencia.web.uploads import UploadQueue
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
+API_PREFIX = "/api/v1"
 
 
 def create_app(
@@ -92,7 +94,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     api_app = api.create_api()
     api_app.state.web = state
-    app.mount("/api/v1", api_app)
+    app.mount(API_PREFIX, api_app)
     _page_errors(app)
     app.add_middleware(RequestContext, state=state)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it covers everything
@@ -104,6 +106,11 @@ def _page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            # an API address the mount did not take (a path with a line break in it, which
+            # the mount's pattern does not match): still the API's JSON, not a page
+            return http_error_response(exc)
         message = exc.detail if isinstance(exc.detail, str) else ""
         if exc.status_code == 404 and message == "Not Found":
             message = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -20,13 +21,13 @@ from evidencia.access import Viewer, can_see, visible_documents
 from evidencia.ingest.pipeline import DUPLICATE, FAILED, INTERRUPTED
 from evidencia.search.hits import Ranked, build
 from evidencia.search.scope import Filters, passage_scope
-from evidencia.store import frameworks
 from evidencia.store.annotations import document_summary
 from evidencia.store.schema import (
     Annotation,
     Document,
     DocumentLink,
     Footnote,
+    FrameworkRecord,
     Ingestion,
     Organisation,
     Passage,
@@ -403,7 +404,7 @@ def browse(
 def framework(session: Session, viewer: Viewer) -> FrameworkOut:
     """The active framework as a tree, with the evidence passages under each node that
     ``viewer`` may see (tags by the "themes" enricher: kinds "theme" and "outcome")."""
-    active = frameworks.active(session)
+    active = active_framework(session)
     by_theme = dict(
         _annotation_counts(session, viewer, THEME, distinct=Annotation.passage_id, top=None)
     )
@@ -503,11 +504,29 @@ def _outcome_passages(session: Session, viewer: Viewer) -> dict[str, set[int]]:
 
 
 def theme_titles(session: Session) -> dict[str, str]:
-    return {t.id: t.title for t in frameworks.active(session).themes}
+    return {t.id: t.title for t in active_framework(session).themes}
+
+
+@lru_cache(maxsize=4)
+def _parsed(content: str, source: str) -> fw.Framework:
+    return fw.parse(content, source)
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> fw.Framework:
+    return fw.default()
 
 
 def active_framework(session: Session) -> fw.Framework:
-    return frameworks.active(session)
+    """The active framework, as :func:`evidencia.store.frameworks.active` reads it, but
+    parsed once per content: the home and search pages name themes on every request, and
+    parsing the YAML each time cost more than the search itself (a third of a busy server's
+    time). The record is still read every time, so a newly loaded framework shows at once.
+    """
+    record = session.scalar(select(FrameworkRecord).where(FrameworkRecord.active.is_(True)))
+    if record is None:
+        return _packaged()
+    return _parsed(record.content, record.source)
 
 
 # ---------------------------------------------------------------- countries

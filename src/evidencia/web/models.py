@@ -274,8 +274,14 @@ class UserOut(_Model):
 
 
 class NewUser(_Model):
-    email: str = Field(min_length=3, max_length=254, description="Their email address.")
-    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
+    email: str = Field(
+        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="Their address."
+    )
+    password: str = Field(
+        min_length=1,
+        max_length=MAX_PASSWORD,
+        description=f"At least {MIN_PASSWORD} characters (refused with 400 otherwise).",
+    )
     role: Literal["admin", "staff", "member"]
     organisation: str | None = Field(
         default=None,

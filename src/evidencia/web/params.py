@@ -10,7 +10,8 @@ from fastapi import Path, Query
 
 from evidencia.web.searching import MAX_DEPTH, SearchInputError, SearchParams
 
-DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
+#: YYYY-MM-DD, or empty (a form's blank field); a day past the month's end is refused with 400
+DATE_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$"
 #: the largest integer SQLite stores: a larger id or offset cannot exist, and is refused (422)
 #: before it reaches the database (where it would overflow)
 MAX_INT = 2**63 - 1

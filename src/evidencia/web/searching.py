@@ -8,6 +8,9 @@ cheap at the depths people read (``MAX_DEPTH``).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +29,20 @@ from evidencia.web.models import FacetValue, HitOut, SearchResult
 #: the deepest hit a page may reach (offset + limit)
 MAX_DEPTH = 500
 MODES = ("hybrid", "lexical", "semantic")
+#: searches that run at once in one process; the others wait their turn. A search holds up
+#: to two database connections at a time (the semantic index checks its freshness on one of
+#: its own) and the store's pool lends 15, so 50 searches at once all waited for a second
+#: connection until the pool gave up (30 s, then an error). A search is CPU work besides:
+#: more at once would only share the same cores.
+SEARCHES_AT_ONCE = 6
+_searching = threading.BoundedSemaphore(SEARCHES_AT_ONCE)
+
+
+@contextmanager
+def search_slot() -> Iterator[None]:
+    """Hold one of the :data:`SEARCHES_AT_ONCE` places while searching."""
+    with _searching:
+        yield
 
 
 class SearchInputError(ValueError):
@@ -82,6 +99,11 @@ FACET_PARAMS = {
 
 def run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: bool) -> SearchResult:
     """One page of hits for ``params`` as ``viewer`` may see them, with facet counts."""
+    with search_slot():
+        return _run(searcher, viewer, params, facets=facets)
+
+
+def _run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: bool) -> SearchResult:
     if params.mode not in MODES:
         raise SearchInputError(f"unknown mode {params.mode!r}: use one of {', '.join(MODES)}")
     if params.since and params.until and params.since > params.until:

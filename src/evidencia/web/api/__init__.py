@@ -4,10 +4,14 @@ pages keep HTML ones."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from evidencia import __version__
-from evidencia.web.api import accounts, catalogue, documents, errors, search, uploads
+from evidencia.web.api import accounts, auth, catalogue, documents, errors, search, uploads
 from evidencia.web.guards import api_csrf
 
 DESCRIPTION = """\
@@ -40,4 +44,32 @@ def create_api() -> FastAPI:
     for router in ROUTERS:
         api.include_router(router)
     errors.install(api)
+    _declare_optional_auth(api)
     return api
+
+
+def _needs_login(dependant: Dependant) -> bool:
+    return any(d.call is auth.logged_in or _needs_login(d) for d in dependant.dependencies)
+
+
+def _declare_optional_auth(api: FastAPI) -> None:
+    """FastAPI lists an operation's security schemes as required whenever it has any; the
+    operations that answer anonymous callers too (within what the public may see) add the
+    empty requirement ``{}``, which is how OpenAPI says "optional"."""
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            document = generate()
+            for router in ROUTERS:
+                for route in router.routes:
+                    if not isinstance(route, APIRoute) or _needs_login(route.dependant):
+                        continue
+                    for method in route.methods or ():
+                        operation = document["paths"][route.path][method.lower()]
+                        if {} not in operation.get("security", [{}]):
+                            operation["security"] = [{}, *operation["security"]]
+        assert api.openapi_schema is not None  # generate() keeps what it made
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

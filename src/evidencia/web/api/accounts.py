@@ -11,6 +11,7 @@ from evidencia.web.api.auth import Admin, Caller, LoggedIn
 from evidencia.web.api.errors import ApiError
 from evidencia.web.context import web_state
 from evidencia.web.models import (
+    ErrorBody,
     IssuedToken,
     MeOut,
     NewOrganisation,
@@ -97,9 +98,17 @@ def list_users(request: Request, _admin: Admin) -> list[UserOut]:
         return [_user_out(u) for u in accounts.list_users(session)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, summary="Add a user (admins)")
+@router.post(
+    "/users",
+    response_model=UserOut,
+    status_code=201,
+    summary="Add a user (admins)",
+    responses={409: {"model": ErrorBody, "description": "A user has this email address."}},
+)
 def create_user(request: Request, _admin: Admin, body: NewUser) -> UserOut:
     with web_state(request).store.session() as session:
+        if accounts.get_user(session, body.email) is not None:
+            raise ApiError(409, "conflict", f"A user with email {body.email} exists already.")
         try:
             user = accounts.create_user(
                 session,
@@ -116,7 +125,11 @@ def create_user(request: Request, _admin: Admin, body: NewUser) -> UserOut:
 
 
 @router.delete(
-    "/users/{user_id}", status_code=204, response_class=Response, summary="Remove a user (admins)"
+    "/users/{user_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove a user (admins)",
+    responses={409: {"model": ErrorBody, "description": "The last admin cannot be removed."}},
 )
 def delete_user(request: Request, _admin: Admin, user_id: Id) -> Response:
     with web_state(request).store.session() as session:
@@ -145,9 +158,12 @@ def list_organisations(request: Request, _caller: LoggedIn) -> list[Organisation
     response_model=OrganisationOut,
     status_code=201,
     summary="Add an organisation (admins)",
+    responses={409: {"model": ErrorBody, "description": "An organisation has this name."}},
 )
 def create_organisation(request: Request, _admin: Admin, body: NewOrganisation) -> OrganisationOut:
     with web_state(request).store.session() as session:
+        if accounts.find_organisation(session, body.name) is not None:
+            raise ApiError(409, "conflict", f"An organisation named {body.name!r} exists already.")
         try:
             org = accounts.add_organisation(session, body.name, body.country)
         except accounts.AccountError as exc:

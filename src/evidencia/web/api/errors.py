@@ -79,19 +79,24 @@ def _field(error: dict[str, Any]) -> dict[str, Any]:
     return {"field": where or None, "problem": error.get("msg", "invalid")}
 
 
+def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
+    """An HTTP error (raised by a route, a guard or the router) as the API answers it."""
+    if isinstance(exc, ApiError):
+        code = exc.code
+    elif isinstance(exc, CsrfRejected):
+        code = "csrf"
+    else:
+        code = CODES.get(exc.status_code, "error")
+    message = _message(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = "There is no such endpoint; see /api/v1/openapi.json."
+    return error_response(exc.status_code, code, message, headers=exc.headers)
+
+
 def install(api: FastAPI) -> None:
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if isinstance(exc, ApiError):
-            code = exc.code
-        elif isinstance(exc, CsrfRejected):
-            code = "csrf"
-        else:
-            code = CODES.get(exc.status_code, "error")
-        message = _message(exc.detail)
-        if exc.status_code == 404 and message == "Not Found":
-            message = "There is no such endpoint; see /api/v1/openapi.json."
-        return error_response(exc.status_code, code, message, headers=exc.headers)
+        return http_error_response(exc)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

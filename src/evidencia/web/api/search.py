@@ -14,7 +14,7 @@ from evidencia.web.api.errors import ApiError
 from evidencia.web.context import web_state
 from evidencia.web.models import ErrorBody, HitOut, SearchResult
 from evidencia.web.params import Id, search_params
-from evidencia.web.searching import SearchParams, run
+from evidencia.web.searching import SearchParams, run, search_slot
 
 router = APIRouter(tags=["search"])
 
@@ -49,7 +49,8 @@ def similar(
         if corpus.passage(session, me.viewer, passage_id) is None:
             raise ApiError(404, "not_found", f"There is no passage {passage_id} you may see.")
     try:
-        hits = web.searcher.similar(passage_id, SearchRequest("", limit, viewer=me.viewer))
+        with search_slot():
+            hits = web.searcher.similar(passage_id, SearchRequest("", limit, viewer=me.viewer))
     except EmbeddingError as exc:
         raise ApiError(409, "no_vectors", str(exc)) from exc
     return [HitOut.of(h) for h in hits]

@@ -13,7 +13,7 @@ from evidencia.web.api.errors import ApiError
 from evidencia.web.context import web_state
 from evidencia.web.models import ErrorBody, UploadBatch
 from evidencia.web.pages.upload import UploadRefused, batch_out, owned_batch, upload_meta
-from evidencia.web.params import Index
+from evidencia.web.params import DATE_PATTERN, Index
 
 router = APIRouter(tags=["upload"])
 
@@ -52,7 +52,9 @@ _BATCH = {
 def upload(
     request: Request,
     me: LoggedIn,
-    files: Annotated[list[UploadFile], File(description="One or more files to ingest.")],
+    files: Annotated[
+        list[UploadFile], File(min_length=1, description="One or more files to ingest.")
+    ],
     access: Annotated[AccessLevel, Form(description="Who may see the documents.")] = (
         AccessLevel.PUBLIC
     ),
@@ -60,9 +62,7 @@ def upload(
         str, Form(max_length=200, description="Owning organisation (members: always theirs).")
     ] = "",
     doc_type: Annotated[DocumentType, Form(description="Document type.")] = DocumentType.OTHER,
-    published: Annotated[
-        str, Form(pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="Publication date.")
-    ] = "",
+    published: Annotated[str, Form(pattern=DATE_PATTERN, description="Publication date.")] = "",
     wait: Wait = 0,
 ) -> JSONResponse:
     """Queue files for ingestion; poll ``GET /uploads/{id}`` (or pass ``wait``) for each

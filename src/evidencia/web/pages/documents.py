@@ -19,6 +19,7 @@ from evidencia.web.i18n import N_
 from evidencia.web.models import HitOut, PassageOut
 from evidencia.web.params import Id, Skip
 from evidencia.web.rendering import render
+from evidencia.web.searching import search_slot
 
 router = APIRouter()
 PER_PAGE = 25
@@ -129,10 +130,9 @@ def similar_page(request: Request, passage_id: Id) -> HTMLResponse:
     error = None
     hits: list[HitOut] = []
     try:
-        hits = [
-            HitOut.of(h)
-            for h in web.searcher.similar(passage_id, SearchRequest("", 10, viewer=me.viewer))
-        ]
+        with search_slot():
+            found_hits = web.searcher.similar(passage_id, SearchRequest("", 10, viewer=me.viewer))
+        hits = [HitOut.of(h) for h in found_hits]
     except EmbeddingError:
         error = "no_vectors"
     fragment = request.headers.get("hx-request") == "true"
