@@ -4,7 +4,7 @@ directory, driven from this second process over loopback by concurrent searches.
 Each of ``--concurrency`` clients sends one search after another for ``--duration`` seconds,
 half of them as the search page (``/search?q=…``, HTML with facets) and half through the API
 (``/api/v1/search?q=…``, JSON), with queries drawn from ``eval/search/queries.yaml`` (the
-judged questions, in eleven languages), as an anonymous visitor, in the app's default mode
+65 judged questions, in eight languages), as an anonymous visitor, in the app's default mode
 (hybrid: words and meaning). A few requests warm the server up first (the embedding model
 loads on the first search) and are not counted.
 

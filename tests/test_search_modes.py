@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ from evidencia.embed.run import embed_missing
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
 from evidencia.search.hits import Ranked
-from evidencia.search.modes import Fusion, Request, Searcher, fuse
+from evidencia.search.modes import Fusion, RememberedQueries, Request, Searcher, fuse
 from evidencia.search.scope import Filters
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
@@ -124,3 +125,23 @@ def test_more_like_this_respects_the_viewer(searcher: Searcher) -> None:
     assert health.passage_id not in {h.passage_id for h in closest}
     shown = searcher.similar(health.passage_id, Request("", 3, viewer=public))
     assert "Testimony" not in {h.title for h in shown} and shown
+
+
+def test_a_repeated_query_is_embedded_once() -> None:
+    calls: list[str] = []
+
+    class Counting:
+        name, dim = "counting@1", 2
+
+        def embed_passages(self, texts: object) -> np.ndarray:
+            raise AssertionError("not asked")
+
+        def embed_query(self, text: str) -> np.ndarray:
+            calls.append(text)
+            return np.array([1.0, 0.0], dtype=np.float32)
+
+    remembered = RememberedQueries(Counting())
+    for text in ("aide médicale", "aide médicale", "Abschiebungshaft", "aide médicale"):
+        remembered.embed_query(text)
+    assert calls == ["aide médicale", "Abschiebungshaft"]
+    assert (remembered.name, remembered.dim) == ("counting@1", 2)

@@ -41,6 +41,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy.orm import Session
 
 from evidencia.embed.base import EmbeddingBackend, EmbeddingError
 from evidencia.search.scope import Scope
@@ -107,13 +108,17 @@ def index_status(store: Store, model: str) -> Status:
     return _status(store, model, read_manifest(store, model))
 
 
-def _status(store: Store, model: str, manifest: Manifest | None) -> Status:
+def _status(
+    store: Store, model: str, manifest: Manifest | None, session: Session | None = None
+) -> Status:
     if manifest is None:
         return "missing"
-    with store.session() as session:
-        if manifest.generation == generation(session, "embedding"):
-            return "current"  # nothing stored or removed since the build
-        current = stamp(session, model).fingerprint
+    if session is None:
+        with store.session() as own:
+            return _status(store, model, manifest, own)
+    if manifest.generation == generation(session, "embedding"):
+        return "current"  # nothing stored or removed since the build
+    current = stamp(session, model).fingerprint
     return "current" if manifest.fingerprint == current else "stale"
 
 
@@ -152,10 +157,14 @@ def build_index(store: Store, model: str) -> Manifest:
     return manifest
 
 
-def ensure_index(store: Store, model: str) -> tuple[Manifest, bool]:
-    """``model``'s index, rebuilt first if it is not current; and whether it was rebuilt."""
+def ensure_index(store: Store, model: str, session: Session | None = None) -> tuple[Manifest, bool]:
+    """``model``'s index, rebuilt first if it is not current; and whether it was rebuilt.
+
+    A search passes its own ``session``: opening a second connection while holding one lets
+    concurrent searches exhaust the connection pool, each waiting for another's.
+    """
     manifest = read_manifest(store, model)
-    if manifest is not None and _status(store, model, manifest) == "current":
+    if manifest is not None and _status(store, model, manifest, session) == "current":
         return manifest, False
     return build_index(store, model), True
 
@@ -167,6 +176,7 @@ def semantic_search(
     *,
     limit: int,
     scope: Scope | None,
+    session: Session | None = None,
 ) -> Hits:
     """(passage id, cosine) of the ``limit`` passages nearest ``query``, best first.
 
@@ -178,7 +188,7 @@ def semantic_search(
         raise ValueError(f"limit must be at least 1, not {limit}")
     if not query.strip():
         raise ValueError("the query is empty")
-    manifest, _ = ensure_index(store, backend.name)
+    manifest, _ = ensure_index(store, backend.name, session)
     if manifest.count == 0:
         return []
     if manifest.dim != backend.dim:

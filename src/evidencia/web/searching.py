@@ -32,8 +32,9 @@ MODES = ("hybrid", "lexical", "semantic")
 #: searches that run at once in one process; the others wait their turn. A search holds up
 #: to two database connections at a time (the semantic index checks its freshness on one of
 #: its own) and the store's pool lends 15, so 50 searches at once all waited for a second
-#: connection until the pool gave up (30 s, then an error). A search is CPU work besides:
-#: more at once would only share the same cores.
+#: connection until the pool gave up (30 s, then an error). Six keep two each below 15 and
+#: were as fast as any number under load on two cores (bench/web_load.py): a search is CPU
+#: work, and more at once only share the same cores.
 SEARCHES_AT_ONCE = 6
 _searching = threading.BoundedSemaphore(SEARCHES_AT_ONCE)
 

@@ -55,9 +55,10 @@ def upload(
     files: Annotated[
         list[UploadFile], File(min_length=1, description="One or more files to ingest.")
     ],
-    access: Annotated[AccessLevel, Form(description="Who may see the documents.")] = (
-        AccessLevel.PUBLIC
-    ),
+    access: Annotated[
+        AccessLevel,
+        Form(description="Who may see the documents (restricted unless said otherwise)."),
+    ] = AccessLevel.RESTRICTED,
     organisation: Annotated[
         str, Form(max_length=200, description="Owning organisation (members: always theirs).")
     ] = "",

@@ -148,7 +148,7 @@ def upload(
     request: Request,
     me: Annotated[Me, Depends(login_page)],
     files: Annotated[list[UploadFile], File(description="One or more files.")],
-    access: Annotated[str, Form(max_length=16)] = AccessLevel.PUBLIC.value,
+    access: Annotated[str, Form(max_length=16)] = AccessLevel.RESTRICTED.value,
     organisation: Annotated[str, Form(max_length=200)] = "",
     doc_type: Annotated[str, Form(max_length=32)] = DocumentType.OTHER.value,
     published: Annotated[str, Form(max_length=10)] = "",
