@@ -107,12 +107,18 @@ def evidencia_command() -> list[str]:
 
 
 @contextmanager
-def server(home: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``evidencia serve`` on loopback, stopped (SIGINT, then SIGKILL) on the way out."""
+def server(
+    home: Path, port: int, log: Path, *, keep_results: bool = True
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``evidencia serve`` on loopback, stopped (SIGINT, then SIGKILL) on the way out;
+    without ``keep_results`` every search is computed afresh."""
     command = [*evidencia_command(), "serve", "--home", str(home), "--host", HOST]
     command += ["--port", str(port), "--no-embed-uploads"]
+    env = dict(os.environ)
+    if not keep_results:
+        env["EVIDENCIA_RESULTS_KEPT"] = "0"
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         yield process
     finally:
@@ -316,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--profile", type=Path, help="py-spy's raw samples of the server")
     parser.add_argument("--top", type=int, default=12, help="rows per profile table")
+    parser.add_argument(
+        "--no-kept-results",
+        action="store_true",
+        help="compute every search afresh (the server keeps recent results by default)",
+    )
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.concurrency < 1:
         parser.error("--duration must be positive and --concurrency at least 1")
@@ -330,9 +341,10 @@ def main(argv: list[str] | None = None) -> int:
     log = Path(tempfile.mkdtemp(prefix="evidencia-load-")) / "server.log"
     console.print(
         f"{len(queries)} queries, {args.concurrency} clients, {args.duration:.0f} s, "
-        f"server on {base} ({args.home}), log {log}"
+        f"server on {base} ({args.home}), log {log}; recent results kept by the server: "
+        f"{'no' if args.no_kept_results else 'yes'}"
     )
-    with server(args.home, port, log) as process:
+    with server(args.home, port, log, keep_results=not args.no_kept_results) as process:
         try:
             wait_until_up(base, process)
         except RuntimeError as exc:

@@ -8,7 +8,9 @@ cheap at the depths people read (``MAX_DEPTH``).
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from evidencia.search.modes import Request, Searcher
 from evidencia.search.query import QueryError
 from evidencia.search.scope import Filters, facet_counts, passage_scope
 from evidencia.store.embeddings import models
+from evidencia.store.generations import generations
 from evidencia.web import corpus
 from evidencia.web.models import FacetValue, HitOut, SearchResult
 
@@ -99,9 +102,43 @@ FACET_PARAMS = {
 
 
 def run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: bool) -> SearchResult:
-    """One page of hits for ``params`` as ``viewer`` may see them, with facet counts."""
+    """One page of hits for ``params`` as ``viewer`` may see them, with facet counts.
+
+    A result is kept for the next identical request (the same viewer, parameters and facets)
+    while nothing it depends on changes: the key holds every change counter of the store
+    (passages, vectors, documents, shares, annotations), so an upload, an access change or
+    a new tag makes older results unreachable at once. People repeat searches (back button,
+    paging through facets, a shared link); the load test measures both ways.
+    """
+    keep = results_kept()
+    if keep <= 0:
+        with search_slot():
+            return _run(searcher, viewer, params, facets=facets)
+    with searcher.store.session() as session:
+        key = (str(searcher.store.home.root), viewer, params, facets, generations(session))
+    with _results_lock:
+        if key in _results:
+            _results.move_to_end(key)
+            return _results[key]
     with search_slot():
-        return _run(searcher, viewer, params, facets=facets)
+        result = _run(searcher, viewer, params, facets=facets)
+    with _results_lock:
+        _results[key] = result
+        while len(_results) > keep:
+            _results.popitem(last=False)
+    return result
+
+
+#: results kept per process; ``EVIDENCIA_RESULTS_KEPT=0`` turns keeping off
+RESULTS_KEPT = 256
+_results: OrderedDict[tuple[object, ...], SearchResult] = OrderedDict()
+_results_lock = threading.Lock()
+
+
+def results_kept() -> int:
+    """How many results to keep, from the environment (read each time, so tests can set it)."""
+    raw = os.environ.get("EVIDENCIA_RESULTS_KEPT", "")
+    return int(raw) if raw.strip().isdigit() else RESULTS_KEPT
 
 
 def _run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: bool) -> SearchResult:
