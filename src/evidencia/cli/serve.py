@@ -67,4 +67,7 @@ def serve(
         port=port,
         proxy_headers=True,
         log_level="info",
+        # no line per request: it would write every search (names, places) and every
+        # visitor's address to a log, which this application exists to avoid
+        access_log=False,
     )
