@@ -20,7 +20,7 @@ from evidencia import access, accounts
 from evidencia.access import Role
 from evidencia.cli.main import HomeOption, app, err, open_store, out
 from evidencia.model import AccessLevel
-from evidencia.store.schema import ApiToken, Document, DocumentShare, User
+from evidencia.store.schema import ApiToken, Document, DocumentShare, Organisation, User
 
 user_app = typer.Typer(help="Accounts for the web application and the API.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations: the network and its members.", no_args_is_help=True)
@@ -229,6 +229,13 @@ def org_list(home: HomeOption = None) -> None:
     out.print(table)
 
 
+def _organisation(session: Session, name: str) -> Organisation:
+    found = accounts.find_organisation(session, name)
+    if found is None:
+        raise accounts.AccountError(f"no organisation named {name.strip()!r}")
+    return found
+
+
 @app.command("share")
 def share_cmd(
     doc_id: Annotated[int, typer.Argument(help="Document id (see `evidencia docs`).")],
@@ -238,9 +245,7 @@ def share_cmd(
     """Let the members of another organisation read a restricted document."""
     store = open_store(home)
     with _user_errors(), store.session() as session, session.begin():
-        organisation = accounts.find_organisation(session, org)
-        if organisation is None:
-            raise accounts.AccountError(f"no organisation named {org.strip()!r}")
+        organisation = _organisation(session, org)
         access.share(session, doc_id, organisation.id)
         doc = session.get(Document, doc_id)
         assert doc is not None  # share() checked it
@@ -262,8 +267,6 @@ def unshare_cmd(
     """Stop sharing a restricted document with an organisation."""
     store = open_store(home)
     with _user_errors(), store.session() as session, session.begin():
-        organisation = accounts.find_organisation(session, org)
-        if organisation is None:
-            raise accounts.AccountError(f"no organisation named {org.strip()!r}")
+        organisation = _organisation(session, org)
         access.unshare(session, doc_id, organisation.id)
     out.print(f"Document {doc_id} is no longer shared with {escape(organisation.name)}.")
