@@ -125,6 +125,11 @@ def test_more_like_this_respects_the_viewer(searcher: Searcher) -> None:
     assert health.passage_id not in {h.passage_id for h in closest}
     shown = searcher.similar(health.passage_id, Request("", 3, viewer=public))
     assert "Testimony" not in {h.title for h in shown} and shown
+    # the neighbours of a passage the viewer may not see would tell what it is about
+    [secret] = searcher.search(Request("refused care at the hospital", 1), "lexical")
+    assert secret.title == "Testimony"
+    with pytest.raises(LookupError):
+        searcher.similar(secret.passage_id, Request("", 3, viewer=public))
 
 
 def test_a_repeated_query_is_embedded_once() -> None:
