@@ -89,8 +89,8 @@ def ranked_by_index(
     store: Store, scope: Scope, query: str, *, pool: int, loose: bool = False
 ) -> list[Ranked] | None:
     """The best ``pool`` matches by the word index, or None where FTS5 must answer: the
-    query is not plain words, the index is missing or out of date, or the scope admits too
-    few of the candidates for the ranking to be complete."""
+    query is not plain words, the index is missing or out of date, or (see :func:`_within`)
+    the scope holds few of the matches and FTS5 ranks those few faster."""
     words = plain_words(query, loose=loose)
     if not words or not word_index.is_current(store, scope.session):
         return None
@@ -103,12 +103,12 @@ def ranked_by_index(
         if within is None:
             return None
         kept = within
-    rows = scope.session.execute(
-        select(Passage.id, Passage.text).where(Passage.id.in_([pid for pid, _ in kept]))
-    )
-    texts = {int(pid): str(text) for pid, text in rows}
     phrase = phrase_of(query)
     if phrase:  # as in :func:`ranked`: passages with the whole phrase first
+        rows = scope.session.execute(
+            select(Passage.id, Passage.text).where(Passage.id.in_([pid for pid, _ in kept]))
+        )
+        texts = {int(pid): str(text) for pid, text in rows}
         kept.sort(key=lambda hit: phrase not in normalise(texts.get(hit[0], "")))
     return [Ranked(pid, score) for pid, score in kept]
 
