@@ -4,12 +4,14 @@ that failed to ingest; and a fresh, empty store for the upload tests."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -18,6 +20,7 @@ from fastapi.testclient import TestClient
 from evidencia import accounts
 from evidencia.access import Role
 from evidencia.config import Home
+from evidencia.embed.base import Vectors
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
@@ -119,3 +122,24 @@ def document_id(store: Store, title_start: str) -> int:
         found = session.scalar(select(Document.id).where(Document.title.startswith(title_start)))
     assert found is not None, title_start
     return int(found)
+
+
+class HashBackend:
+    """Vectors from a hash of the text: no model to load, deterministic, good enough for
+    "more like this" and the semantic half of hybrid search to run their real code."""
+
+    def __init__(self, name: str = "hash@1", dim: int = 8) -> None:
+        self.name = name
+        self.dim = dim
+
+    def _vector(self, text: str) -> Vectors:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+        vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        normalised: Vectors = vector / np.linalg.norm(vector)
+        return normalised
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return np.stack([self._vector(t) for t in texts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self._vector(text)

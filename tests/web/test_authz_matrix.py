@@ -27,7 +27,6 @@ appear, on any route, in any answer, including errors.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -36,7 +35,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -47,7 +45,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from evidencia import accounts
 from evidencia.access import Role, share, shared_with
 from evidencia.config import Home
-from evidencia.embed.base import Vectors
 from evidencia.embed.run import embed_missing
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
@@ -58,7 +55,7 @@ from evidencia.store.schema import ApiToken, Document, Passage, User
 from evidencia.web.app import create_app
 from evidencia.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SessionData
 from evidencia.web.state import WebState
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, HashBackend
 
 # ------------------------------------------------------------------ the tables
 
@@ -127,26 +124,6 @@ UPLOAD = b"# Upload from the matrix\n\nA short note on outreach work with season
 CORRUPT = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> not a PDF at all"
 NO_SUCH_ID = 10**9
 NO_SUCH_BATCH = "no-such-batch-000"
-
-
-class FakeBackend:
-    """Vectors from a hash of the text: no model to load, deterministic, good enough for
-    "more like this" and the semantic half of hybrid search to run their real code."""
-
-    name = "matrix-hash@1"
-    dim = 16
-
-    def _vector(self, text: str) -> Vectors:
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-        vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-        normalised: Vectors = vector / np.linalg.norm(vector)
-        return normalised
-
-    def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        return np.stack([self._vector(t) for t in texts]).astype(np.float32)
-
-    def embed_query(self, text: str) -> Vectors:
-        return self._vector(text)
 
 
 # ------------------------------------------------------------------ the world
@@ -243,7 +220,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             )
             for level, doc_id in documents.items()
         }
-    backend = FakeBackend()
+    backend = HashBackend("matrix-hash@1", 16)
     embed_missing(store, backend)
 
     app = create_app(store, embed_uploads=False, searcher=Searcher(store, backend))

@@ -25,7 +25,7 @@ def test_kept_results_never_outlive_an_access_change(web_store: Store, tmp_path:
             .limit(1)
         ).one()
     word = max(text.split(), key=len).strip(".,;:()\"'")
-    ask = {"q": word, "mode": "lexical", "limit": 50}
+    ask: dict[str, str | int] = {"q": word, "mode": "lexical", "limit": 50}
     with TestClient(create_app(store, embed_uploads=False)) as client:
         first = client.get("/api/v1/search", params=ask).json()
         assert doc_id in {hit["document_id"] for hit in first["hits"]}

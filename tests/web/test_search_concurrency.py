@@ -9,20 +9,17 @@ index check is made to take 0.2 s, so that searches overlap there as they do und
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from evidencia.access import ANONYMOUS
 from evidencia.config import Home
-from evidencia.embed.base import Vectors
 from evidencia.embed.run import embed_missing
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.search import semantic
@@ -31,25 +28,9 @@ from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
 from evidencia.web import searching
 from evidencia.web.searching import SearchParams
+from tests.web.conftest import HashBackend
 
 CALLERS = 24  # more than the pool's 15 connections
-
-
-class HashBackend:
-    name = "hash@1"
-    dim = 8
-
-    def _vector(self, text: str) -> Vectors:
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-        vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-        normalised: Vectors = vector / np.linalg.norm(vector)
-        return normalised
-
-    def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        return np.stack([self._vector(t) for t in texts]).astype(np.float32)
-
-    def embed_query(self, text: str) -> Vectors:
-        return self._vector(text)
 
 
 @pytest.fixture(scope="module")
