@@ -176,6 +176,36 @@ class Annotation(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     attrs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: how sure the enricher is, 0 to 1, where it weighs rather than matches (theme tags)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class TagReview(Base):
+    """A person's decision on a theme or outcome tag of a passage: the ledger the tagger
+    learns from, and what outranks the model whenever passages are tagged again.
+
+    One decision per passage and tag; deciding again replaces it. ``score`` and ``origin``
+    record what the person was shown (the model's score and which model or rule suggested
+    it), so a retrain can weigh disagreements with the model it replaces.
+    """
+
+    __tablename__ = "tag_review"
+    __table_args__ = (Index("ix_tag_review_passage_key", "passage_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
+    passage_id: Mapped[int] = mapped_column(ForeignKey("passage.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    origin: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Enrichment(Base):
