@@ -39,6 +39,7 @@ demo: $(STAMP)
 	  $(BIN)/evidencia ingest --home $(DEMO_HOME) --manifest demo/seeds.yaml; \
 	else echo "($(SEEDS) not found: the two seed documents are skipped)"; fi
 	$(BIN)/evidencia embed --home $(DEMO_HOME)
+	$(BIN)/evidencia tag --home $(DEMO_HOME)
 	$(BIN)/evidencia docs --home $(DEMO_HOME)
 	@for q in '"Free in, Free out"' 'firewall* AND police' 'aide médicale urgente' 'Kinder in Abschiebungshaft' 'regularisation OR regularización OR regolarizzazione'; do \
 	  echo; echo "\$$ evidencia search $$q --limit 3"; \

@@ -37,6 +37,7 @@ from evidencia.cli.main import (
     out,
     progress_bar,
 )
+from evidencia.cli.search import FLOOR_MARGIN
 from evidencia.datafile import DataFileError
 from evidencia.store.db import Store
 
@@ -285,13 +286,11 @@ def evaluate_cmd(
         figures["csv"] = {"micro_f1": mine.micro_f1, "macro_f1": mine.macro_f1}
         figures["csv_calibrated"] = {"micro_f1": tuned.micro_f1, "macro_f1": tuned.macro_f1}
     if update_baseline:
-        baseline.write_text(
-            json.dumps(
-                {k: {m: round(v, 4) for m, v in f.items()} for k, f in figures.items()}, indent=2
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        recorded = {
+            k: {m: round(max(0.0, v - FLOOR_MARGIN), 3) for m, v in f.items()}
+            for k, f in figures.items()
+        }
+        baseline.write_text(json.dumps(recorded, indent=2) + "\n", encoding="utf-8")
         out.print(f"Floors written to {baseline}.")
         return
     if check:
@@ -438,27 +437,17 @@ def review_list(
         for item in items:
             print(json.dumps(item.__dict__, ensure_ascii=False))
         return
-    table = Table(
-        "passage",
-        "tag",
-        "score",
-        "origin",
-        Column("document / passage", ratio=1),
-        title=f"{total} suggestion(s) to review",
-        expand=True,
-    )
+    shown = f", the first {len(items)}:" if items else "."
+    out.print(f"[bold]{total} suggestion(s) to review[/]{shown}")
     for item in items:
-        where = f"[bold]{escape(item.document_title)}[/]" + (
-            f" p. {item.page}" if item.page else ""
+        score = f"{item.score:.2f}" if item.score is not None else "none"
+        where = " › ".join([item.document_title, *item.heading_path[-1:]])
+        page = f", p. {item.page}" if item.page else ""
+        out.print(
+            f"\n[bold]passage {item.passage_id}[/] · [cyan]{item.key}[/] "
+            f"[dim](score {score}, {escape(item.origin)})[/]\n"
+            f"  [italic]{escape(where)}{page}[/]\n  {escape(item.text[:280])}"
         )
-        table.add_row(
-            str(item.passage_id),
-            item.key,
-            f"{item.score:.2f}" if item.score is not None else "",
-            item.origin,
-            f"{where}\n{escape(item.text[:300])}",
-        )
-    out.print(table)
     if total:
         out.print("Decide with: evidencia review accept|reject PASSAGE TAG")
 
