@@ -60,6 +60,21 @@ def due_documents(session: Session, model: TaggerModel) -> list[int]:
     )
 
 
+def check_tags(store: Store) -> list[str]:
+    """Warnings for ``evidencia check``: documents the current tagger has not tagged."""
+    from evidencia.classify.shelf import Shelf
+
+    try:
+        model = Shelf(store.home).current()
+    except ModelError as exc:
+        return [str(exc)]
+    with store.session() as session:
+        due = len(due_documents(session, model))
+    if not due:
+        return []
+    return [f"{due} document(s) not tagged by tagger {model.version}: run `evidencia tag`"]
+
+
 def _passage_vectors(
     session: Session,
     model: TaggerModel,

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from evidencia.classify.examples import Example
 from evidencia.classify.labels import Label
@@ -48,6 +46,10 @@ class Fitted:
 
 
 def _head(x: Matrix, y: np.ndarray[Any, Any], w: np.ndarray[Any, Any]) -> tuple[Matrix, float]:
+    # scikit-learn is imported here, when a model is fitted: loading it costs every command
+    # a second, and only training needs it
+    from sklearn.linear_model import LogisticRegression
+
     classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on tiny label sets
@@ -63,6 +65,8 @@ def _out_of_fold(
     x: Matrix, y: np.ndarray[Any, Any], w: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any]:
     """Each example's score from a head fitted without it."""
+    from sklearn.model_selection import StratifiedKFold
+
     folds = min(FOLDS, int(y.sum()), int((~y).sum()))
     scores = np.zeros(len(y))
     if folds < 2:

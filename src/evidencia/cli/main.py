@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from evidencia.config import resolve_home
 from evidencia.embed.base import EmbeddingError
+from evidencia.classify.tagging import check_tags
 from evidencia.embed.check import check_index
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand
@@ -404,6 +405,7 @@ def check(
     report = check_store(store, verify_hashes=not quick)
     # the search index is derived data: missing or stale vectors are fixed by `evidencia embed`
     report.warnings.extend(check_index(store))
+    report.warnings.extend(check_tags(store))  # tags too: `evidencia tag` brings them up to date
     counts = ", ".join(f"{n} {table}s" for table, n in report.counts.items())
     out.print(f"Checked {escape(str(store.home.root))}: {counts}.")
     for warning in report.warnings:
