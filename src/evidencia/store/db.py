@@ -65,7 +65,8 @@ class Store:
         self.engine = make_engine(home.url)
         if migrate:
             upgrade(self.engine)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # sessions know their data directory: the audit log anchors its head in a file there
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"home": home})
 
     def session(self) -> Session:
         return self.sessions()

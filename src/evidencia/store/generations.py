@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from evidencia.store.schema import Generation
 
 _never_seen = itertools.count(-1, -1)
+#: rows of the table that are locks, not change counters: the audit log takes "audit" to
+#: append, and an audit entry must not make every kept search result stale
+LOCKS = ("audit",)
 
 
 def _followed(session: Session) -> bool:
@@ -36,5 +39,9 @@ def generations(session: Session) -> tuple[tuple[str, int], ...]:
     """Every counter, as one value that any change anywhere followed makes differ."""
     if not _followed(session):
         return (("unfollowed", next(_never_seen)),)
-    rows = session.execute(select(Generation.name, Generation.value).order_by(Generation.name))
+    rows = session.execute(
+        select(Generation.name, Generation.value)
+        .where(Generation.name.not_in(LOCKS))
+        .order_by(Generation.name)
+    )
     return tuple((str(name), int(value)) for name, value in rows)

@@ -208,6 +208,29 @@ class TagReview(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AuditEvent(Base):
+    """One entry of the append-only audit log: who did what to which restricted material.
+
+    Entries are chained: ``hash`` covers the entry and the previous entry's hash, so a
+    changed, removed or reordered entry breaks the chain (``evidencia audit verify``).
+    ``document_id`` and ``user_id`` are plain numbers, not foreign keys, because the log
+    must outlive what it speaks of (an erased document, a removed account). It records
+    what happened, never the content.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    document_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
 class Enrichment(Base):
     """That an enricher, at a version, has processed a document (even if it found nothing):
     what makes ``evidencia enrich`` incremental and re-runnable after a crash."""
