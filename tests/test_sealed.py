@@ -75,7 +75,7 @@ def test_a_key_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     ring = KeyRing.load(Home(tmp_path))
     assert ring.current == "env" and not (tmp_path / "keys").exists()
     assert _round_trip(b"abc", ring) == b"abc"
-    monkeypatch.setenv(sealed.KEY_ENV, "short")
+    monkeypatch.setenv(sealed.KEY_ENV, base64.urlsafe_b64encode(b"short").decode())
     with pytest.raises(SealError, match="32 bytes"):
         KeyRing.load(Home(tmp_path))
 
