@@ -1,4 +1,4 @@
-"""``evidencia audit``: read, export and verify the audit log."""
+"""``evidencia audit`` (read, export and verify the audit log) and ``evidencia erase``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import select
 
-from evidencia import audit
+from evidencia import audit, erasure
 from evidencia.cli.main import HomeOption, app, err, open_store, out
+from evidencia.store.schema import Document
 
 audit_app = typer.Typer(help="Read, export and verify the audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -76,3 +78,28 @@ def export_cmd(
     with store.session() as session:
         for entry in audit.entries(session, action=action, document_id=document, since=since):
             print(json.dumps(entry, ensure_ascii=False))
+
+
+@app.command()
+def erase(
+    document: Annotated[int, typer.Argument(help="The document's id (see `evidencia docs`).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Erase a document everywhere: original, passages, footnotes, tags, vectors, indexes.
+
+    The audit log records that it was erased (by whom, how many passages), not what it said.
+    """
+    store = open_store(home)
+    with store.session() as session:
+        title = session.scalar(select(Document.title).where(Document.id == document))
+    if title is None:
+        err.print(f"[red]error:[/] no document {document}")
+        raise typer.Exit(2)
+    if not yes and not typer.confirm(f"Erase document {document} ({title}) for good?"):
+        raise typer.Exit(1)
+    erased = erasure.erase(store, document, audit.command_line())
+    out.print(
+        f"Erased document {document}: {erased.passages} passages, {erased.footnotes} "
+        f"footnotes{', the original file' if erased.original_removed else ''}; indexes rebuilt."
+    )

@@ -57,13 +57,13 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _folder(store: Store) -> Path:
+def index_dir(store: Store) -> Path:
     return store.home.root / "indexes" / _FOLDER
 
 
 def read_manifest(store: Store) -> Manifest | None:
     try:
-        raw = json.loads((_folder(store) / "current" / "manifest.json").read_text("utf-8"))
+        raw = json.loads((index_dir(store) / "current" / "manifest.json").read_text("utf-8"))
         manifest = Manifest(**raw)
     except (OSError, ValueError, TypeError):
         return None
@@ -99,7 +99,7 @@ def build(store: Store, *, progress: Any = None) -> Manifest:
     """
     import tantivy
 
-    root = _folder(store)
+    root = index_dir(store)
     root.mkdir(parents=True, exist_ok=True)
     fresh = root / f"build-{threading.get_ident()}"
     shutil.rmtree(fresh, ignore_errors=True)
@@ -191,7 +191,7 @@ def _open(store: Store) -> tuple[Any, Any]:
     """The opened index, kept while the folder holds the same build."""
     import tantivy
 
-    root = _folder(store)
+    root = index_dir(store)
     manifest = read_manifest(store)
     built = manifest.built_at + str(manifest.generation) if manifest else ""
     with _lock:
