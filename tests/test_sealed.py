@@ -87,3 +87,44 @@ def test_a_broken_key_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(sealed.KEY_FILE_ENV, str(path))
     with pytest.raises(SealError, match=r"k\.json.*current key 'a'"):
         KeyRing.load(Home(tmp_path))
+
+
+def test_restricted_originals_are_sealed_at_ingest_and_survive_rotation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from evidencia.cli import app
+    from evidencia.ingest.pipeline import Ingestor
+    from evidencia.model import AccessLevel, DocumentType
+    from evidencia.store.db import Store
+    from evidencia.store.documents import DocumentMeta
+
+    monkeypatch.delenv(sealed.KEY_ENV, raising=False)
+    monkeypatch.delenv(sealed.KEY_FILE_ENV, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    store = Store(Home(home))
+    note = tmp_path / "note.txt"
+    note.write_text("Case note: quexomarbly was detained at the border.\n")
+    public = tmp_path / "public.txt"
+    public.write_text("A public report on detention.\n")
+    metas = {
+        note: DocumentMeta(doc_type=DocumentType.TESTIMONY, access=AccessLevel.RESTRICTED),
+        public: DocumentMeta(),
+    }
+    Ingestor(store, workers=1).run([note, public], lambda p: metas[p])
+    originals = [p for p in (home / "files").rglob("*") if p.is_file()]
+    assert len(originals) == 2
+    assert sum(p.name.endswith(sealed.SUFFIX) for p in originals) == 1
+    assert not any(b"quexomarbly" in p.read_bytes() for p in originals)
+    cli = CliRunner()
+    checked = cli.invoke(app, ["check", "--home", str(home)])
+    assert checked.exit_code == 0, checked.output  # the sealed one opened and hashed
+    rotated = cli.invoke(app, ["keys", "rotate", "--home", str(home)])
+    assert rotated.exit_code == 0 and "1 original(s) sealed again" in rotated.output
+    ring = KeyRing.load(Home(home))
+    assert len(ring.keys) == 1
+    assert cli.invoke(app, ["check", "--home", str(home)]).exit_code == 0
+    assert cli.invoke(app, ["audit", "verify", "--home", str(home)]).exit_code == 0
+    store.close()

@@ -29,7 +29,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from evidencia.model import AccessLevel
+from evidencia.model import AccessLevel, DocumentType
 from evidencia.store.schema import Document, DocumentShare, Organisation
 
 
@@ -63,6 +63,12 @@ class Viewer:
         if level is AccessLevel.NETWORK:
             return cls(Role.MEMBER)
         return cls(Role.ADMIN)
+
+
+def protected(access: str, doc_type: str) -> bool:
+    """Material the firewall protects beyond who may see it: restricted documents, and
+    testimonies at any level. Their originals are sealed and their text is redacted."""
+    return access == AccessLevel.RESTRICTED.value or doc_type == DocumentType.TESTIMONY.value
 
 
 ANONYMOUS = Viewer()

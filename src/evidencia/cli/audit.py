@@ -1,4 +1,5 @@
-"""``evidencia audit`` (read, export and verify the audit log) and ``evidencia erase``."""
+"""``evidencia audit`` (read, export and verify the audit log), ``evidencia erase`` and
+``evidencia keys rotate``: the commands that protect people and keep a record of it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from evidencia import audit, erasure
 from evidencia.cli.main import HomeOption, app, err, open_store, out
+from evidencia.store import sealed
 from evidencia.store.schema import Document
 
 audit_app = typer.Typer(help="Read, export and verify the audit log.", no_args_is_help=True)
@@ -103,3 +105,37 @@ def erase(
         f"Erased document {document}: {erased.passages} passages, {erased.footnotes} "
         f"footnotes{', the original file' if erased.original_removed else ''}; indexes rebuilt."
     )
+
+
+keys_app = typer.Typer(help="The keys restricted originals are sealed with.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def rotate_keys(home: HomeOption = None) -> None:
+    """Seal every restricted original again under a new key, then forget the old keys."""
+    store = open_store(home)
+    try:
+        ring = sealed.KeyRing.load(store.home)
+        new = ring.add_key()
+    except sealed.SealError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    with store.session() as session:
+        blobs = list(
+            session.scalars(
+                select(Document.blob_path).where(Document.blob_path.endswith(".sealed"))
+            )
+        )
+    done = 0
+    for blob in blobs:
+        path = store.home.root / blob
+        if path.exists() and sealed.reseal(path, ring):
+            done += 1
+    for key in [k for k in ring.keys if k != new]:
+        ring.forget(key)
+    with store.session() as session, session.begin():
+        audit.record(
+            session, audit.command_line(), audit.Action.KEY_ROTATION, detail={"originals": done}
+        )
+    out.print(f"{done} original(s) sealed again under key {new}; old keys forgotten.")

@@ -26,11 +26,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evidencia.access import protected
 from evidencia.ingest.dedup import SignatureIndex
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.worker import Parsed, prepare_worker, read_file, warm_enrichers
 from evidencia.model import ReadError
-from evidencia.store import files
+from evidencia.store import files, sealed
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta, by_sha, write_document
 from evidencia.store.schema import Document, Ingestion, utcnow
@@ -135,6 +136,14 @@ class Ingestor:
         self.limits = limits or Limits()
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.index = SignatureIndex()
+        self._ring: sealed.KeyRing | None = None
+
+    def _keys(self) -> sealed.KeyRing:
+        """The keys originals of restricted documents are sealed with (read when first
+        needed: most runs store nothing restricted)."""
+        if self._ring is None:
+            self._ring = sealed.KeyRing.load(self.store.home)
+        return self._ring
 
     def run(
         self,
@@ -242,11 +251,15 @@ class Ingestor:
 
     def _store(self, job: _Job, parsed: Parsed) -> FileResult:
         versions = self.index.similar(parsed.signature)
+        blob = job.blob
+        if protected(job.meta.access, job.meta.doc_type):  # sealed before it is recorded
+            root = self.store.home.root
+            blob = str(sealed.seal_file(root / job.blob, self._keys()).relative_to(root))
         with self.store.session() as session:
             doc = write_document(
                 session,
                 sha=job.sha,
-                blob_path=job.blob,
+                blob_path=blob,
                 origin=str(job.path),
                 size=job.size,
                 parsed=parsed,
@@ -289,6 +302,7 @@ class Ingestor:
         with self.store.session() as session:
             if session.scalar(select(Document.id).where(Document.sha256 == job.sha)) is None:
                 (self.store.home.root / job.blob).unlink(missing_ok=True)
+                (self.store.home.root / (job.blob + sealed.SUFFIX)).unlink(missing_ok=True)
             session.execute(
                 update(Ingestion)
                 .where(Ingestion.id == job.ingestion_id)

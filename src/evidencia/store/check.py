@@ -6,11 +6,12 @@ leftovers, such as an original written just before a crash and never referenced.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
-from evidencia.store import files
+from evidencia.store import files, sealed
 from evidencia.store.db import Store, schema_is_current
 
 
@@ -68,11 +69,26 @@ def check(store: Store, *, verify_hashes: bool = True) -> Report:
             )
         stored = conn.execute(text("SELECT id, sha256, blob_path, size_bytes FROM document")).all()
     known = set()
+    ring: sealed.KeyRing | None = None
     for doc_id, sha, rel, size in stored:
         path = store.home.root / rel
         known.add(path.name)
         if not path.is_file():
             report.problems.append(f"document {doc_id}: original missing at {rel}")
+        elif path.name.endswith(sealed.SUFFIX):
+            if not verify_hashes:
+                continue
+            try:
+                ring = ring or sealed.KeyRing.load(store.home, create=False)
+                digest, length = hashlib.sha256(), 0
+                for chunk in sealed.read_original(path, ring):
+                    digest.update(chunk)
+                    length += len(chunk)
+            except sealed.SealError as exc:
+                report.problems.append(f"document {doc_id}: sealed original: {exc}")
+                continue
+            if length != size or digest.hexdigest() != sha:
+                report.problems.append(f"document {doc_id}: original does not match its sha256")
         elif path.stat().st_size != size:
             report.problems.append(f"document {doc_id}: original has the wrong size")
         elif verify_hashes and files.sha256_of(path) != sha:

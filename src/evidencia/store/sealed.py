@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -121,7 +121,11 @@ def _header(key_id: str, prefix: bytes) -> bytes:
     return MAGIC + struct.pack(">B", len(name)) + name + prefix
 
 
-def seal(source: BinaryIO, target: BinaryIO, ring: KeyRing) -> None:
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def seal(source: Readable, target: BinaryIO, ring: KeyRing) -> None:
     """Write ``source`` to ``target`` sealed with the ring's current key."""
     prefix = secrets.token_bytes(8)
     header = _header(ring.current, prefix)
@@ -178,3 +182,63 @@ def unseal(source: BinaryIO, ring: KeyRing) -> Iterator[bytes]:
                 raise SealError("bytes after the last chunk of a sealed original")
             return
         index += 1
+
+
+def seal_file(path: Path, ring: KeyRing) -> Path:
+    """Seal an original in place: ``<path>.sealed`` written atomically, then the plain file
+    removed. Returns the sealed file's path."""
+    target = path.with_name(path.name + SUFFIX)
+    partial = path.with_name(path.name + SUFFIX + ".partial")
+    with path.open("rb") as source, partial.open("wb") as out:
+        seal(source, out, ring)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, target)
+    path.unlink()
+    return target
+
+
+def read_original(path: Path, ring: KeyRing | None) -> Iterator[bytes]:
+    """An original's bytes, opened first if it is sealed."""
+    if path.name.endswith(SUFFIX):
+        if ring is None:
+            raise SealError(f"{path.name} is sealed and no key was given")
+        with path.open("rb") as source:
+            yield from unseal(source, ring)
+        return
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            yield chunk
+
+
+def reseal(path: Path, ring: KeyRing) -> bool:
+    """Seal a sealed original again under the ring's current key; False if it already was."""
+    with path.open("rb") as source:
+        if key_of(source) == ring.current:
+            return False
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as out:
+        plain = _Chunks(read_original(path, ring))
+        seal(plain, out, ring)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
+    return True
+
+
+class _Chunks:
+    """An iterator of byte chunks read like a file, so resealing never holds a whole
+    original in memory."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def read(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                break
+            self._buffer += nxt
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
