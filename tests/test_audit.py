@@ -90,3 +90,28 @@ def test_verify_finds_every_kind_of_tampering(
     assert any(says in problem for problem in report.problems), report.problems
     result = cli.invoke(app, ["audit", "verify", "--home", str(store.home.root)])
     assert result.exit_code == 1 and "tampered" in result.output
+
+
+def test_sharing_and_unsharing_are_audited(store: Store) -> None:
+    from evidencia import accounts
+    from evidencia.access import share, unshare
+    from evidencia.store.schema import Document
+
+    with store.session() as session, session.begin():
+        org = accounts.add_organisation(session, "Fundación Puentes")
+        doc = Document(
+            title="t", sha256="0" * 64, blob_path="x", origin="x", size_bytes=1, mime="text/plain"
+        )
+        session.add(doc)
+        session.flush()
+        share(session, doc.id, org.id, audit.Actor("staff@example.org", 3))
+        share(session, doc.id, org.id)  # already shared: nothing changes, nothing recorded
+        unshare(session, doc.id, org.id)
+        unshare(session, doc.id, org.id)
+    with store.session() as session:
+        logged = list(audit.entries(session, action="access_change"))
+    assert [(e["actor"], e["detail"]["change"]) for e in logged] == [
+        ("staff@example.org", "shared"),
+        (audit.command_line().name, "unshared"),
+    ]
+    assert audit.verify(store).ok

@@ -29,6 +29,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from evidencia import audit
 from evidencia.model import AccessLevel, DocumentType
 from evidencia.store.schema import Document, DocumentShare, Organisation
 
@@ -126,27 +127,47 @@ def _check(session: Session, document_id: int, organisation_id: int) -> None:
         raise ValueError(f"no organisation with id {organisation_id}")
 
 
-def share(session: Session, document_id: int, organisation_id: int) -> None:
+def share(
+    session: Session, document_id: int, organisation_id: int, actor: audit.Actor | None = None
+) -> None:
     """Open a restricted document to one more organisation (sharing twice is harmless).
 
-    Flushes without committing: the caller's transaction decides.
+    The change is audited (``actor`` defaults to whoever runs the command line). Flushes
+    without committing: the caller's transaction decides, for the share and its record.
     """
     _check(session, document_id, organisation_id)
     if session.get(DocumentShare, (document_id, organisation_id)) is None:
         session.add(DocumentShare(document_id=document_id, organisation_id=organisation_id))
         session.flush()
+        _audit_change(session, document_id, organisation_id, "shared", actor)
 
 
-def unshare(session: Session, document_id: int, organisation_id: int) -> None:
+def unshare(
+    session: Session, document_id: int, organisation_id: int, actor: audit.Actor | None = None
+) -> None:
     """Close a document to an organisation again (a no-op when it was not shared)."""
     _check(session, document_id, organisation_id)
-    session.execute(
+    gone = session.execute(
         delete(DocumentShare).where(
             DocumentShare.document_id == document_id,
             DocumentShare.organisation_id == organisation_id,
         )
     )
     session.flush()
+    if getattr(gone, "rowcount", 0):
+        _audit_change(session, document_id, organisation_id, "unshared", actor)
+
+
+def _audit_change(
+    session: Session, document_id: int, organisation_id: int, what: str, actor: audit.Actor | None
+) -> None:
+    audit.record(
+        session,
+        actor or audit.command_line(),
+        audit.Action.ACCESS_CHANGE,
+        document_id,
+        {"change": what, "organisation_id": organisation_id},
+    )
 
 
 def shared_with(session: Session, document_id: int) -> list[Organisation]:
