@@ -5,8 +5,9 @@ One server and one browser per test session; each test gets a fresh browser cont
 cookies), so tests do not depend on one another's logins.
 
 The data directory holds four demo documents in three languages (one of them a restricted
-testimony), embedded with the real model so search by meaning works as in production, one
-file that failed to ingest, and one account per role. Screenshots go to ``var/screenshots/``
+testimony), embedded with the real model so search by meaning works as in production and
+tagged with themes by the shipped tagger, one file that failed to ingest, and one account
+per role. Screenshots go to ``var/screenshots/``
 (or ``$EVIDENCIA_SCREENSHOTS``), which git ignores.
 """
 
@@ -31,6 +32,9 @@ from typer.testing import CliRunner
 
 from evidencia import accounts
 from evidencia.access import Role
+from evidencia.classify import rules
+from evidencia.classify.shelf import Shelf
+from evidencia.classify.tagging import tag_stored
 from evidencia.cli import app as cli_app
 from evidencia.config import Home
 from evidencia.embed import registry
@@ -146,6 +150,8 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         session.commit()
     accounts.HASHER = saved
     embed_missing(store, registry.get())
+    # themes and outcomes by the tagger shipped with Evidencia (it reads the same vectors)
+    tag_stored(store, Shelf(store.home).current(), rules.default(), backend=registry.get())
     yield store
     store.close()
 

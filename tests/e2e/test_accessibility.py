@@ -76,6 +76,9 @@ ADMIN = {
     "upload": "/upload",
     "account": "/account",
     "admin-users": "/admin/users",
+    "review": "/review",
+    "review-filtered": "/review?tag=health&order=confident",
+    "tagger": "/admin/tagger",
     "document-restricted": "/documents/{testimony}",
     "search-restricted": "/search?q=salario",
 }

@@ -143,3 +143,31 @@ class HashBackend:
 
     def embed_query(self, text: str) -> Vectors:
         return self._vector(text)
+
+
+def hash_tagger(store: Store, backend: HashBackend, *, every: int = 3) -> int:
+    """Fit a tagger on the starter set (one example in ``every``, which is plenty for hash
+    vectors) with ``backend``'s vectors: seconds, no model. Make it the store's current one
+    and tag the stored passages with it (they need vectors from ``backend``); returns the
+    number of tags written."""
+    from evidencia.classify import rules
+    from evidencia.classify.examples import starter_examples
+    from evidencia.classify.retrain import labels_of
+    from evidencia.classify.shelf import Shelf
+    from evidencia.classify.tagging import tag_stored
+    from evidencia.classify.train import fit
+
+    labels = labels_of(store)
+    examples = starter_examples(labels)[::every]
+    shelf = Shelf(store.home)
+    fitted = fit(
+        labels,
+        rules.default(),
+        examples,
+        backend.embed_passages([e.text for e in examples]),
+        backend.embed_passages([label.prototype for label in labels]),
+        embedder=backend.name,
+        version=shelf.next_version(),
+    )
+    shelf.promote(fitted.model)
+    return tag_stored(store, fitted.model, rules.default(), backend=backend).tags

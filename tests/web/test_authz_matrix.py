@@ -49,13 +49,14 @@ from evidencia.embed.run import embed_missing
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
 from evidencia.search.modes import Searcher
+from evidencia.store import sealed
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
-from evidencia.store.schema import ApiToken, Document, Passage, User
+from evidencia.store.schema import ApiToken, Document, Passage, TagReview, User
 from evidencia.web.app import create_app
 from evidencia.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, SessionData
 from evidencia.web.state import WebState
-from tests.web.conftest import PASSWORD, HashBackend
+from tests.web.conftest import PASSWORD, HashBackend, hash_tagger
 
 # ------------------------------------------------------------------ the tables
 
@@ -222,6 +223,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         }
     backend = HashBackend("matrix-hash@1", 16)
     embed_missing(store, backend)
+    hash_tagger(store, backend)  # so the review queue has suggestions in every document
 
     app = create_app(store, embed_uploads=False, searcher=Searcher(store, backend))
     web: WebState = app.state.web
@@ -230,6 +232,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     assert web.uploads.wait(batch, 60) and batch.files[0].status == "failed"
     yield World(app, store, user_ids, tokens, documents, passages, batch.id)
+    web.tagger.close()  # a retrain the matrix started stops at its next step
     web.uploads.close()
     store.close()
 
@@ -244,7 +247,7 @@ class Call:
     method: str
     url: str
     data: dict[str, str] | None = None
-    json: dict[str, Any] | None = None
+    json: dict[str, Any] | list[dict[str, Any]] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
     #: the change asked for, looked up in the store after the call
     happened: Callable[[], bool] | None = None
@@ -279,6 +282,8 @@ class Rule:
     hidden_as_missing: bool = False
     #: a refusal changes nothing and answers like a success (a redirect)
     silent: bool = False
+    #: with ``allowed`` None: only these roles may act at all, on documents they may see
+    roles: frozenset[str] | None = None
 
 
 class Visitor:
@@ -473,6 +478,68 @@ def _api_retry(w: World, c: Case) -> Call:
     return Call("POST", f"/api/v1/uploads/{_batch(w, c)}/files/0/retry")
 
 
+#: a theme of the default framework: any passage may be tagged with it by a person
+THEME = "health"
+
+
+def _decided(w: World, c: Case, passage_id: int) -> Callable[[], bool]:
+    """Whether the caller's own decision on the passage was recorded by this call (a
+    decision replaces the one before it, so its time tells them apart)."""
+    user_id = w.user_ids.get(c.role)
+    where = (TagReview.passage_id == passage_id, TagReview.key == THEME)
+    with w.store.session() as session:
+        before = session.execute(
+            select(TagReview.user_id, TagReview.decided_at).where(*where)
+        ).first()
+
+    def probe() -> bool:
+        with w.store.session() as session:
+            now = session.execute(
+                select(TagReview.user_id, TagReview.decided_at).where(*where)
+            ).first()
+        return now is not None and now != before and user_id is not None and now[0] == user_id
+
+    return probe
+
+
+def _decide_page(w: World, c: Case) -> Call:
+    passage_id = w.passage(c.level)
+    data = {"passage_id": str(passage_id), "key": THEME, "decision": "accepted"}
+    return Call("POST", "/review/decide", data=data, happened=_decided(w, c, passage_id))
+
+
+def _passage_tags_page(w: World, c: Case) -> Call:
+    passage_id = w.passage(c.level)
+    return Call(
+        "POST",
+        f"/passages/{passage_id}/tags",
+        data={"key": THEME, "decision": "accepted"},
+        happened=_decided(w, c, passage_id),
+    )
+
+
+def _bulk_page(w: World, c: Case) -> Call:
+    passage_id = w.passage("public")
+    return Call(
+        "POST",
+        "/review/bulk",
+        data={"item": f"{passage_id}:{THEME}", "decision": "accepted"},
+        happened=_decided(w, c, passage_id),
+    )
+
+
+def _api_decide(w: World, c: Case) -> Call:
+    passage_id = w.passage("network")  # one every member of the team may see
+    body = [{"passage_id": passage_id, "key": THEME, "decision": "accepted"}]
+    return Call("POST", "/api/v1/review/decisions", json=body, happened=_decided(w, c, passage_id))
+
+
+def _tagger_job(w: World, _c: Case) -> Call:
+    tagger = w.web.tagger
+    job = tagger.latest() or tagger.start_train()
+    return Call("GET", f"/api/v1/tagger/jobs/{job.id}")
+
+
 def _doc(template: str) -> Build:
     return lambda w, c: Call("GET", template.format(id=w.document(c.level)))
 
@@ -520,7 +587,18 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/account/tokens/{token_id}/revoke"): Rule(
         TOKEN_OWNERS, _revoke_token_page, REDIRECT, silent=True
     ),
+    # ---- reviewing the tagger's suggestions: the network's team, on passages it may see
+    ("GET", "/review"): Rule(TEAM, _get("/review"), OK),
+    ("POST", "/review/decide"): Rule(None, _decide_page, REDIRECT, roles=TEAM),
+    ("POST", "/review/bulk"): Rule(TEAM, _bulk_page, REDIRECT),
+    ("POST", "/passages/{passage_id}/tags"): Rule(None, _passage_tags_page, REDIRECT, roles=TEAM),
     # ---- admin pages
+    ("GET", "/admin/tagger"): Rule(ADMINS, _get("/admin/tagger"), OK),
+    ("GET", "/admin/tagger/job"): Rule(ADMINS, _get("/admin/tagger/job"), OK),
+    ("POST", "/admin/tagger/train"): Rule(ADMINS, _post("/admin/tagger/train"), REDIRECT),
+    ("POST", "/admin/tagger/rollback"): Rule(
+        ADMINS, _post("/admin/tagger/rollback"), frozenset({303, 409})
+    ),
     ("GET", "/admin/users"): Rule(ADMINS, _get("/admin/users"), OK),
     ("POST", "/admin/users"): Rule(ADMINS, _add_user_page, frozenset({201})),
     ("POST", "/admin/users/remove"): Rule(ADMINS, _remove_user_page, OK),
@@ -552,6 +630,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/passages/{passage_id}"): Rule(None, _passage("/api/v1/passages/{id}"), OK),
     ("GET", "/api/v1/similar/{passage_id}"): Rule(None, _passage("/api/v1/similar/{id}"), OK),
+    ("GET", "/api/v1/passages/{passage_id}/tags"): Rule(
+        None, _passage("/api/v1/passages/{id}/tags"), OK
+    ),
     # ---- the API for accounts
     ("GET", "/api/v1/tokens"): Rule(ACCOUNTS, _get("/api/v1/tokens"), OK),
     ("POST", "/api/v1/tokens"): Rule(ACCOUNTS, _api_new_token, frozenset({201})),
@@ -571,6 +652,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     # ---- the API for the network's team and for admins
     ("GET", "/api/v1/ingestions"): Rule(TEAM, _get("/api/v1/ingestions"), OK),
+    ("GET", "/api/v1/review/queue"): Rule(TEAM, _get("/api/v1/review/queue?limit=100"), OK),
+    ("POST", "/api/v1/review/decisions"): Rule(TEAM, _api_decide, OK),
+    ("GET", "/api/v1/tagger"): Rule(ADMINS, _get("/api/v1/tagger"), OK),
+    ("POST", "/api/v1/tagger/train"): Rule(
+        ADMINS, _post("/api/v1/tagger/train"), frozenset({202, 409})
+    ),
+    ("POST", "/api/v1/tagger/rollback"): Rule(
+        ADMINS, _post("/api/v1/tagger/rollback"), frozenset({200, 202, 409})
+    ),
+    ("GET", "/api/v1/tagger/jobs/{job_id}"): Rule(ADMINS, _tagger_job, frozenset({200, 202})),
     ("GET", "/api/v1/users"): Rule(ADMINS, _get("/api/v1/users"), OK),
     ("POST", "/api/v1/users"): Rule(ADMINS, _api_add_user, frozenset({201})),
     ("DELETE", "/api/v1/users/{user_id}"): Rule(ADMINS, _api_remove_user, frozenset({204})),
@@ -597,18 +688,29 @@ def _is_api(case: Case) -> bool:
 
 
 #: state-changing calls made with a session cookie (an anonymous cookie is no credential for
-#: the API, which answers 401 before it could look at a CSRF header)
+#: the API, which answers 401 before it could look at a CSRF header); those about one
+#: document, on the public one
 UNSAFE = [
     c
     for c in CASES
-    if c.route[0] != "GET" and c.level is None and not (_is_api(c) and c.role == "anonymous")
+    if c.route[0] != "GET"
+    and c.level in (None, "public")
+    and not (_is_api(c) and c.role == "anonymous")
 ]
 
 
 def _allowed(rule: Rule, case: Case) -> bool:
     if rule.allowed is None:
-        return case.level in VISIBLE[case.role]
+        return case.level in VISIBLE[case.role] and (rule.roles is None or case.role in rule.roles)
     return case.role in rule.allowed
+
+
+def _refused_as_missing(rule: Rule, case: Case) -> bool:
+    """Whether a refusal must look like a target that does not exist: the caller may act
+    on such targets, only not on this one."""
+    if rule.allowed is None:
+        return rule.roles is None or case.role in rule.roles
+    return rule.hidden_as_missing and case.role != "anonymous"
 
 
 def _comparable(response: Response, call: Call) -> tuple[int, str, str]:
@@ -709,7 +811,7 @@ def test_matrix(world: World, case: Case) -> None:
 
     if call.happened is not None:
         assert not call.happened(), "refused, yet it happened"
-    if rule.allowed is None or (rule.hidden_as_missing and case.role != "anonymous"):
+    if _refused_as_missing(rule, case):
         assert status == 404, (status, response.text[:500])
         absent = rule.build(world, replace(case, level=MISSING))
         assert _comparable(response, call) == _comparable(visitor.send(absent), absent), (
@@ -779,7 +881,9 @@ def test_uploading_a_copy_does_not_reveal_hidden_documents(world: World, role: s
         for level, doc_id in world.documents.items():
             doc = session.get(Document, doc_id)
             assert doc is not None
-            originals[level] = (world.store.home.root / doc.blob_path).read_bytes()
+            path = world.store.home.root / doc.blob_path  # restricted ones are sealed
+            ring = sealed.KeyRing.load(world.store.home)
+            originals[level] = b"".join(sealed.read_original(path, ring))
     levels = list(originals)
     files = [
         ("files", (f"copy-{i}.md", originals[lv], "text/markdown")) for i, lv in enumerate(levels)
@@ -803,3 +907,32 @@ def test_uploading_a_copy_does_not_reveal_hidden_documents(world: World, role: s
     hidden = [world.documents[lv] for lv in levels if lv not in VISIBLE[role]]
     for doc_id in hidden:
         assert f'href="/documents/{doc_id}"' not in page.text
+
+
+@pytest.mark.parametrize("role", sorted(TEAM))
+def test_decisions_on_hidden_passages_look_missing(world: World, role: str) -> None:
+    """The decisions API answers each decision on its own (200 for the request): on a
+    passage the caller may not see, that answer is the one for a passage that does not
+    exist, and nothing is recorded."""
+    api = Visitor(world, role, api=True)
+
+    def send(level: str) -> tuple[Response, Callable[[], bool]]:
+        passage_id = world.passage(level)
+        body = [{"passage_id": passage_id, "key": THEME, "decision": "rejected"}]
+        happened = _decided(world, Case(("POST", "/api/v1/review/decisions"), role), passage_id)
+        return api.client.post("/api/v1/review/decisions", json=body, headers=api.headers), happened
+
+    missing, _ = send(MISSING)
+    assert missing.status_code == 200
+    assert missing.json()["results"][0]["error"]["code"] == "not_found"
+    for level in LEVELS:
+        response, happened = send(level)
+        assert response.status_code == 200, response.text
+        _no_leak(response, role)
+        result = response.json()["results"][0]
+        if level in VISIBLE[role]:
+            assert result["ok"] and result["status"] == "rejected" and happened(), level
+            continue
+        assert not happened(), level
+        shown = response.text.replace(str(world.passage(level)), "{id}")
+        assert shown == missing.text.replace(str(NO_SUCH_ID), "{id}"), level

@@ -40,11 +40,12 @@ from evidencia.access import Role
 from evidencia.config import Home
 from evidencia.ingest.pipeline import Ingestor
 from evidencia.model import AccessLevel
+from evidencia.search.modes import Searcher
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
 from evidencia.web.api import create_api
 from evidencia.web.app import create_app
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, HashBackend
 
 ADMIN = "fuzz-admin@example.org"
 #: examples per operation, mode and caller: 20 take about 40 s on two cores; set
@@ -91,9 +92,12 @@ def fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def fuzz_app(fuzz_store: Store) -> Iterator[FastAPI]:
-    app = create_app(fuzz_store, embed_uploads=False)
+    """The app with the hash backend: the tagger's retrain (an operation like any other
+    here) then takes seconds, not the model's load and minutes of embedding."""
+    app = create_app(fuzz_store, embed_uploads=False, searcher=Searcher(fuzz_store, HashBackend()))
     yield app
     app.state.web.uploads.close()
+    app.state.web.tagger.close()
 
 
 class AdminToken:

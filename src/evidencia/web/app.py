@@ -8,6 +8,7 @@ every response passes through (security headers outermost, then session and lang
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,9 +30,11 @@ from evidencia.web.api.errors import http_error_response
 from evidencia.web.context import RequestContext
 from evidencia.web.guards import LoginRequired
 from evidencia.web.rendering import make_environment, render
+from evidencia.web.reviewing import ReviewInputError
 from evidencia.web.searching import SearchInputError
 from evidencia.web.security import LoginThrottle, SecurityHeaders, Sessions, load_secret
 from evidencia.web.state import WebState
+from evidencia.web.tagger_jobs import TaggerJobs
 from evidencia.web.uploads import UploadQueue
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,8 @@ def create_app(
     """The whole web app for one data directory.
 
     ``embed_uploads``: give uploaded passages vectors right away (search by meaning finds
-    them at once; costs the model's load on the first upload). Tests turn it off.
+    them at once; costs the model's load on the first upload), then tag them with themes.
+    Tests turn it off. The tagger's retrain and rollback jobs use the searcher's backend.
     """
     owned = not isinstance(source, Store)
     if isinstance(source, Store):
@@ -61,6 +65,7 @@ def create_app(
         )
         store = Store(home)
     searcher = searcher or Searcher(store)
+    tagging = threading.Lock()  # one tagging run at a time: uploads, retrains, rollbacks
     state = WebState(
         store=store,
         searcher=searcher,
@@ -71,13 +76,16 @@ def create_app(
             store,
             limits=limits,
             backend=(lambda: searcher.backend) if embed_uploads else None,
+            tagging=tagging,
         ),
+        tagger=TaggerJobs(store, lambda: searcher.backend, tagging=tagging),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         state.uploads.close()
+        state.tagger.close()
         if owned:
             store.close()
 
@@ -139,6 +147,10 @@ def _page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(SearchInputError)
     async def bad_search(request: Request, exc: SearchInputError) -> HTMLResponse:
+        return render(request, "error.html", status_code=400, status=400, message=str(exc))
+
+    @app.exception_handler(ReviewInputError)
+    async def bad_review(request: Request, exc: ReviewInputError) -> HTMLResponse:
         return render(request, "error.html", status_code=400, status=400, message=str(exc))
 
     @app.exception_handler(Exception)

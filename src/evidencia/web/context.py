@@ -17,8 +17,9 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
-from evidencia import accounts
+from evidencia import accounts, audit
 from evidencia.access import ANONYMOUS, Role, Viewer
+from evidencia.classify.review import can_review
 from evidencia.store.schema import User
 from evidencia.web import i18n
 from evidencia.web.security import (
@@ -147,6 +148,11 @@ class Me:
         return self.viewer.role
 
     @property
+    def actor(self) -> audit.Actor:
+        """Who the audit log says acted: the account, or an anonymous visitor."""
+        return audit.Actor(self.email or "anonymous", self.user_id)
+
+    @property
     def logged_in(self) -> bool:
         return self.user_id is not None
 
@@ -158,6 +164,12 @@ class Me:
     def may_upload(self) -> bool:
         """Anyone with an account may bring evidence in; the public may not."""
         return self.logged_in
+
+    @property
+    def may_review(self) -> bool:
+        """The network's team decides on the tagger's suggestions (see
+        :func:`evidencia.classify.review.can_review`)."""
+        return self.logged_in and can_review(self.viewer)
 
     @property
     def sees_ingestion_log(self) -> bool:

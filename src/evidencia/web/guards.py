@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 
+from evidencia.classify.review import can_review
 from evidencia.web.context import Me, current, session_of
 from evidencia.web.i18n import N_
 from evidencia.web.security import CSRF_FIELD, CSRF_HEADER, UNSAFE_METHODS, csrf_matches
@@ -79,4 +80,19 @@ def admin_page(request: Request) -> Me:
     me = login_page(request)
     if not me.is_admin:
         raise HTTPException(403, N_("Only administrators may manage accounts."))
+    return me
+
+
+def reviewer_page(request: Request) -> Me:
+    """The network's team (staff and admins), who decide on the tagger's suggestions."""
+    me = login_page(request)
+    if not can_review(me.viewer):
+        raise HTTPException(403, N_("Reviewing tags is for the network's staff and admins."))
+    return me
+
+
+def tagger_page(request: Request) -> Me:
+    me = login_page(request)
+    if not me.is_admin:
+        raise HTTPException(403, N_("Only administrators may train or roll back the tagger."))
     return me

@@ -12,13 +12,13 @@ import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal
 from babel.support import Translations
 
@@ -116,6 +116,11 @@ def when(value: date | datetime | None) -> str:
         return ""
     day = value.date() if isinstance(value, datetime) else value
     return format_date(day, format="medium", locale=_current.get())
+
+
+def duration(value: timedelta) -> str:
+    """A length of time the way the current language says it, roughly ("2 minutes")."""
+    return format_timedelta(value, threshold=1.5, locale=_current.get())
 
 
 def language_name(code: str | None) -> str:

@@ -347,3 +347,127 @@ class UploadBatch(_Model):
     access: str
     organisation: str | None
     files: list[FileStatus]
+
+
+# ------------------------------------------------------------------ reviewing tags
+
+TagStatus = Literal["suggested", "accepted", "rejected", "removed"]
+
+
+class ReviewItem(_Model):
+    """One theme or outcome tag of one passage, with the passage it is about: a row of the
+    review queue, and what a decision on it leaves."""
+
+    passage_id: int
+    document_id: int
+    document_title: str
+    page: int | None
+    heading_path: list[str]
+    text: str
+    kind: str = Field(description="'theme' or 'outcome'.")
+    key: str = Field(description="The framework id of the theme or outcome.")
+    label: str = Field(description="Its title in the framework.")
+    theme: str | None = Field(description="The theme an outcome belongs to; null for a theme.")
+    score: float | None = Field(
+        description="The tagger's confidence (0-1); null when a person added it."
+    )
+    origin: str = Field(
+        description="What suggested it: 'model:<version>', 'rule:<id>', or a person."
+    )
+    status: TagStatus = Field(
+        description="'suggested' (waiting for a decision), 'accepted', 'rejected', or "
+        "'removed' (it went with its theme, rejected)."
+    )
+    url: str = Field(description="The passage in its document's page (an anchor).")
+
+
+class PassageTagOut(_Model):
+    key: str
+    kind: str
+    label: str
+    score: float | None
+    origin: str
+    status: TagStatus
+
+
+class DecisionIn(_Model):
+    passage_id: int = Field(ge=1, le=2**63 - 1)
+    key: str = Field(min_length=1, max_length=200, description="A theme or outcome id.")
+    decision: Literal["accepted", "rejected"]
+
+
+class DecisionResult(_Model):
+    passage_id: int
+    key: str
+    decision: Literal["accepted", "rejected"]
+    ok: bool
+    status: TagStatus | None = Field(
+        description="The tag's status after the decision; null when it was not recorded."
+    )
+    error: ErrorDetail | None = Field(
+        default=None,
+        description="Why this decision was not recorded: 'not_found' (no such passage, or "
+        "one the caller may not see) or 'bad_decision' (a key the framework lacks).",
+    )
+
+
+class DecisionsOut(_Model):
+    """Each decision's result, in the order sent; each is recorded on its own, so one
+    refused decision does not undo the others."""
+
+    accepted: int
+    rejected: int
+    failed: int
+    results: list[DecisionResult]
+
+
+class HeldOut(_Model):
+    micro_f1: float
+    macro_f1: float
+
+
+class TaggerVersionOut(_Model):
+    version: str
+    trained_at: str | None
+    replaces: str | None
+    held_out: HeldOut | None = Field(description="Theme F1 on the examples it never saw.")
+    current: bool
+    packaged: bool = Field(description="The tagger shipped with Evidencia.")
+
+
+class TaggerJobOut(_Model):
+    """A retrain (then a re-tagging of the stored passages) or a rollback (then a
+    re-tagging), run in the background, one at a time."""
+
+    id: str
+    kind: Literal["train", "rollback"]
+    state: Literal["running", "done", "failed", "cancelled"]
+    phase: str = Field(
+        description="What it is doing: 'starting', 'embedding examples', 'fitting', "
+        "'tagging' or 'finished'."
+    )
+    done: int
+    total: int
+    started_at: Moment
+    finished_at: Moment | None
+    version: str | None = Field(description="The version trained, or the one rolled back to.")
+    replaced: str | None = Field(description="The version in use when the job started.")
+    promoted: bool | None = Field(
+        description="Whether the new version replaced the one in use (a retrain that is "
+        "worse on held-out examples is not kept)."
+    )
+    reason: str | None
+    held_out: HeldOut | None = Field(description="The new version's held-out figures.")
+    before: HeldOut | None = Field(
+        description="The version in use before, on the same held-out examples (null when "
+        "they cannot be compared)."
+    )
+    tagged_documents: int
+    error: str | None
+    url: str
+
+
+class TaggerStatus(_Model):
+    current: str = Field(description="The version in use.")
+    versions: list[TaggerVersionOut] = Field(description="Newest first; the packaged one last.")
+    job: TaggerJobOut | None = Field(description="The latest job, running or finished.")

@@ -39,6 +39,12 @@ def _filesize(n: int) -> str:
     return f"{value:.1f} GiB"
 
 
+def dom_id(value: str) -> str:
+    """Any text as a piece of an HTML id that CSS selectors (htmx's too) take as it is:
+    framework ids hold dots, which a selector would read as classes."""
+    return value.encode("utf-8").hex()
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -54,9 +60,11 @@ def make_environment() -> Environment:
         marked=marked,
         number=i18n.number,
         when=i18n.when,
+        duration=i18n.duration,
         language_name=i18n.language_name,
         country_name=i18n.country_name,
         filesize=_filesize,
+        domid=dom_id,
     )
     env.globals.update(csrf_field=CSRF_FIELD, csrf_header=CSRF_HEADER, languages=i18n.LANGUAGES)
     return env

@@ -1,5 +1,6 @@
 """What one running web app holds for its lifetime: the store, the searcher (so the model
-loads once), templates, sessions, the login throttle and the upload queue."""
+loads once), templates, sessions, the login throttle, the upload queue and the tagger's
+background jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from jinja2 import Environment
 from evidencia.search.modes import Searcher
 from evidencia.store.db import Store
 from evidencia.web.security import LoginThrottle, Sessions
+from evidencia.web.tagger_jobs import TaggerJobs
 from evidencia.web.uploads import UploadQueue
 
 
@@ -21,3 +23,4 @@ class WebState:
     sessions: Sessions
     throttle: LoginThrottle
     uploads: UploadQueue
+    tagger: TaggerJobs

@@ -85,10 +85,14 @@ class UploadQueue:
         *,
         limits: Limits | None = None,
         backend: Callable[[], EmbeddingBackend] | None = None,
+        tagging: threading.Lock | None = None,
     ) -> None:
         self.store = store
         self.limits = limits or Limits()
-        self._backend = backend  # when given, new passages are embedded after each batch
+        # when given, new passages are embedded after each batch, then tagged with themes
+        self._backend = backend
+        #: held while tagging, shared with the tagger's retrain and rollback jobs
+        self.tagging = tagging or threading.Lock()
         self._batches: dict[str, Batch] = {}
         self._lock = threading.Lock()
         self._jobs: queue.Queue[tuple[str, list[int]] | None] = queue.Queue()
@@ -217,13 +221,37 @@ class UploadQueue:
         for item in by_path.values():  # a result the pipeline never reported
             if item.status == "running":
                 item.status, item.error = "failed", "the ingest run ended without a result"
-        if self._backend is not None and any(f.status == "ok" for f in by_path.values()):
+        stored = [f.document_id for f in by_path.values() if f.status == "ok" and f.document_id]
+        if self._backend is not None and stored:
             try:
                 from evidencia.embed.run import embed_missing
 
                 embed_missing(self.store, self._backend())
             except Exception:  # search by words still works; `evidencia embed` catches up
                 log.exception("embedding after upload batch %s failed", batch.id)
+            else:
+                self._tag(batch, stored)
+
+    def _tag(self, batch: Batch, document_ids: list[int]) -> None:
+        """Tag the batch's new documents with themes and outcomes, by the tagger in use
+        (read under the lock, so never one a retrain has just replaced). A failure costs
+        only the tags: search works without them, and `evidencia tag` catches up."""
+        try:
+            from evidencia.classify import rules
+            from evidencia.classify.shelf import Shelf
+            from evidencia.classify.tagging import tag_document
+
+            assert self._backend is not None
+            backend = self._backend()
+            book = rules.default()
+            with self.tagging:
+                model = Shelf(self.store.home).current()
+                model.check_rules(book)
+                for document_id in document_ids:
+                    with self.store.session() as session, session.begin():
+                        tag_document(session, document_id, model, book, backend)
+        except Exception:
+            log.exception("tagging after upload batch %s failed", batch.id)
 
     def _sweep(self, older_than: float = 24 * 3600) -> None:
         """Remove staging folders a previous server process left behind (its batches,

@@ -11,7 +11,17 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from evidencia import __version__
-from evidencia.web.api import accounts, auth, catalogue, documents, errors, search, uploads
+from evidencia.web.api import (
+    accounts,
+    auth,
+    catalogue,
+    documents,
+    errors,
+    review,
+    search,
+    tagger,
+    uploads,
+)
 from evidencia.web.guards import api_csrf
 
 DESCRIPTION = """\
@@ -26,7 +36,9 @@ Errors are `{"error": {"code": "...", "message": "..."}}`. Lists are pages with 
 
 
 #: every router of the API, in the order they are mounted
-ROUTERS = [module.router for module in (search, documents, catalogue, uploads, accounts)]
+ROUTERS = [
+    module.router for module in (search, documents, catalogue, uploads, review, tagger, accounts)
+]
 
 
 def create_api() -> FastAPI:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from evidencia.access import Role
+from evidencia.classify.review import can_review
 from evidencia.web.api.errors import ApiError
 from evidencia.web.context import Me, bearer_token, current
 from evidencia.web.security import SESSION_COOKIE
@@ -72,3 +73,19 @@ def team(me: Annotated[Me, Depends(logged_in)]) -> Me:
 LoggedIn = Annotated[Me, Depends(logged_in)]
 Admin = Annotated[Me, Depends(admin)]
 Team = Annotated[Me, Depends(team)]
+
+
+def reviewer(me: Annotated[Me, Depends(logged_in)]) -> Me:
+    if not can_review(me.viewer):
+        raise ApiError(403, "staff_only", "Reviewing tags is for the network's staff and admins.")
+    return me
+
+
+def tagger_admin(me: Annotated[Me, Depends(logged_in)]) -> Me:
+    if me.role is not Role.ADMIN:
+        raise ApiError(403, "admin_only", "Only administrators may train or roll back the tagger.")
+    return me
+
+
+Reviewer = Annotated[Me, Depends(reviewer)]
+TaggerAdmin = Annotated[Me, Depends(tagger_admin)]

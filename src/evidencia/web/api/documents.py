@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from evidencia.web import corpus
 from evidencia.web.api.auth import Caller
@@ -99,7 +99,7 @@ def document_passages(
         410: {"model": ErrorBody, "description": "The file is missing from the data directory."},
     },
 )
-def document_original(request: Request, me: Caller, document_id: Id) -> FileResponse:
+def document_original(request: Request, me: Caller, document_id: Id) -> Response:
     return original_response(request, document_id)
 
 

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evidencia.web.guards import CsrfRejected
 from evidencia.web.models import ErrorBody, ErrorDetail
+from evidencia.web.reviewing import ReviewInputError
 from evidencia.web.searching import SearchInputError
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,10 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(SearchInputError)
     async def bad_search(_request: Request, exc: SearchInputError) -> JSONResponse:
         return error_response(400, "bad_query", str(exc))
+
+    @api.exception_handler(ReviewInputError)
+    async def bad_review(_request: Request, exc: ReviewInputError) -> JSONResponse:
+        return error_response(400, "bad_filter", str(exc))
 
     @api.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:

@@ -5,10 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from evidencia.web.guards import page_csrf
-from evidencia.web.pages import account, admin, browse, documents, home, search, upload
+from evidencia.web.pages import (
+    account,
+    admin,
+    browse,
+    documents,
+    home,
+    review,
+    search,
+    tagger,
+    upload,
+)
 
 #: every page module; each has a ``router``
-MODULES = (home, search, documents, browse, upload, account, admin)
+MODULES = (home, search, documents, browse, upload, review, account, admin, tagger)
 
 
 def router() -> APIRouter:

@@ -6,14 +6,24 @@ from __future__ import annotations
 import os
 from itertools import groupby
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
+from evidencia import audit
+from evidencia.access import protected
 from evidencia.embed.base import EmbeddingError
 from evidencia.model import DocumentType
 from evidencia.search.modes import Request as SearchRequest
-from evidencia.web import corpus
+from evidencia.store import sealed
+from evidencia.web import corpus, reviewing
 from evidencia.web.context import current, web_state
 from evidencia.web.i18n import N_
 from evidencia.web.models import HitOut, PassageOut
@@ -28,24 +38,35 @@ NOT_FOUND = N_("There is no document with this number, or you may not see it.")
 PASSAGE_NOT_FOUND = N_("There is no passage with this number, or you may not see it.")
 
 
-def original_response(request: Request, document_id: int) -> FileResponse:
+def original_response(request: Request, document_id: int) -> Response:
     """The stored original as a download, for pages and API alike: always an attachment
-    with a sandboxing CSP, so an uploaded HTML file can never run as part of the app."""
+    with a sandboxing CSP, so an uploaded HTML file can never run as part of the app.
+
+    A sealed original (restricted, or a testimony) is opened on the way out, never written
+    to disk in the clear, and every download of one is audited."""
     web = web_state(request)
-    with web.store.session() as session:
-        doc = corpus.original(session, current(request).viewer, document_id)
+    me = current(request)
+    with web.store.session() as session, session.begin():
+        doc = corpus.original(session, me.viewer, document_id)
         if doc is None:
             raise HTTPException(404, NOT_FOUND)
         path = web.store.home.root / doc.blob_path
         name, mime = os.path.basename(doc.origin) or f"document-{doc.id}", doc.mime
-    if not path.is_file():
-        raise HTTPException(410, N_("The original file is missing from the data directory."))
+        if not path.is_file():
+            raise HTTPException(410, N_("The original file is missing from the data directory."))
+        if protected(doc.access, doc.doc_type):
+            audit.record(session, me.actor, audit.Action.DOWNLOAD, doc.id)
+    headers = {"Content-Security-Policy": "sandbox; default-src 'none'"}
+    if path.name.endswith(sealed.SUFFIX):
+        ring = sealed.KeyRing.load(web.store.home, create=False)
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return StreamingResponse(sealed.read_original(path, ring), media_type=mime, headers=headers)
     return FileResponse(
         path,
         media_type=mime,
         filename=name,
         content_disposition_type="attachment",
-        headers={"Content-Security-Policy": "sandbox; default-src 'none'"},
+        headers=headers,
     )
 
 
@@ -91,20 +112,23 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
     with web_state(request).store.session() as session:
         detail = corpus.document(session, me.viewer, document_id)
         found = corpus.passages(session, me.viewer, document_id, limit=None)
-    if detail is None or found is None:
-        raise HTTPException(404, NOT_FOUND)
+        if detail is None or found is None:
+            raise HTTPException(404, NOT_FOUND)
+        tags = reviewing.document_tags(session, document_id)
     return render(
         request,
         "document.html",
         doc=detail,
         pages=_by_page(found[1]),
         passage_count=found[0],
+        passage_tags=tags,
+        can_review=me.may_review,
         nav="documents",
     )
 
 
 @router.get("/documents/{document_id}/original")
-def document_original(request: Request, document_id: Id) -> FileResponse:
+def document_original(request: Request, document_id: Id) -> Response:
     return original_response(request, document_id)
 
 
