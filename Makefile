@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/enrich_throughput.py
 	$(BIN)/python bench/embed_throughput.py
 	$(BIN)/python bench/search_scale.py
+	$(BIN)/python bench/tag_throughput.py
 
 eval: $(STAMP)
 	$(BIN)/evidencia evaluate --misses

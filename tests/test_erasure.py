@@ -22,7 +22,7 @@ from evidencia.store.documents import DocumentMeta
 from evidencia.store.schema import Document
 from tests.web.conftest import HashBackend
 
-MARKERS = ["zorblaxquint", "Vumtrexilo", "ompraskelvin"]
+MARKERS = ["zorblaxquint", "vumtrexilo", "ompraskelvin"]
 
 
 def _bytes_everywhere(root: Path, needle: bytes) -> list[Path]:
@@ -33,7 +33,7 @@ def _bytes_everywhere(root: Path, needle: bytes) -> list[Path]:
 def filled(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     secret = tmp_path / "testimony.txt"
     secret.write_text(
-        f"My neighbour {MARKERS[1]} told me about the {MARKERS[0]} raid.\n\n"
+        f"At the {MARKERS[1]} meeting they told me about the {MARKERS[0]} raid.\n\n"
         f"We met again in the {MARKERS[2]} shelter, afraid of the police.\n",
         encoding="utf-8",
     )

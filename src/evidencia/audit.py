@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import Select, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from evidencia.config import Home
@@ -185,16 +185,9 @@ def verify(store: Store) -> Verification:
     return report
 
 
-def entries(
-    session: Session,
-    *,
-    action: str | None = None,
-    document_id: int | None = None,
-    since: datetime | None = None,
-    limit: int | None = None,
-    newest_first: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """Entries as JSON-ready dicts, for admins to read and export."""
+def _selected(
+    action: str | None, document_id: int | None, since: datetime | None
+) -> Select[AuditEvent]:
     query = select(AuditEvent)
     if action:
         query = query.where(AuditEvent.action == action)
@@ -202,9 +195,40 @@ def entries(
         query = query.where(AuditEvent.document_id == document_id)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
+    return query
+
+
+def count(
+    session: Session,
+    *,
+    action: str | None = None,
+    document_id: int | None = None,
+    since: datetime | None = None,
+) -> int:
+    """How many entries :func:`entries` would give with these filters (for paging)."""
+    query = _selected(action, document_id, since).with_only_columns(
+        func.count(), maintain_column_froms=True
+    )
+    return int(session.scalar(query) or 0)
+
+
+def entries(
+    session: Session,
+    *,
+    action: str | None = None,
+    document_id: int | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    newest_first: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Entries as JSON-ready dicts, for admins to read and export."""
+    query = _selected(action, document_id, since)
     query = query.order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     for row in session.scalars(query):
         yield {
             "id": row.id,

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 
 from evidencia import audit
 from evidencia.search import semantic, word_index
+from evidencia.store import sealed
 from evidencia.store.db import Store
 from evidencia.store.embeddings import models
 from evidencia.store.schema import Document, Footnote, Ingestion, Passage
@@ -73,7 +74,9 @@ def erase(store: Store, document_id: int, actor: audit.Actor) -> Erased:
 def _remove_original(store: Store, blob: str) -> bool:
     """Delete the original file (content-addressed, so no other document holds it now)."""
     removed = False
-    for path in (store.home.root / blob, store.home.root / (blob + ".sealed")):
+    plain = blob.removesuffix(sealed.SUFFIX)
+    for suffix in ("", sealed.SUFFIX, sealed.PSEUDONYMS):
+        path = store.home.root / (plain + suffix)
         if path.exists():
             path.unlink()
             removed = True

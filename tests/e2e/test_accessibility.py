@@ -79,10 +79,18 @@ ADMIN = {
     "review": "/review",
     "review-filtered": "/review?tag=health&order=confident",
     "tagger": "/admin/tagger",
-    "document-restricted": "/documents/{testimony}",
+    "document-restricted": "/documents/{testimony}",  # with the erase and export forms
     "search-restricted": "/search?q=salario",
+    "audit": "/admin/audit",
+    "audit-verified": "/admin/audit?verify=1",
+    "audit-filtered": "/admin/audit?action=view&document={testimony}",
 }
-MEMBER = {"home": "/", "upload": "/upload", "search": "/search?q=miedo+a+denunciar"}
+MEMBER = {
+    "home": "/",
+    "upload": "/upload",
+    "search": "/search?q=miedo+a+denunciar",
+    "document-own": "/documents/{testimony}",  # with the subject-access export form
+}
 
 
 class Tab:

@@ -17,8 +17,11 @@ Refusals, decided once for the whole app:
   likewise an upload batch or API token of someone else;
 - a page that needs an account sends the anonymous visitor to ``/login?next=…`` (303); the
   API answers 401 (``login_required``);
-- a logged-in caller without the role (admin pages and endpoints, the ingestion log) gets
-  403: the route's existence is no secret.
+- a logged-in caller without the role (admin pages and endpoints, the ingestion log,
+  erasure) gets 403: the route's existence is no secret, and the refusal comes before the
+  document is looked at;
+- a subject-access export is for a protected document's owners (``SUBJECT``): anyone else,
+  even one who may see the document, gets the answer for a document that does not exist.
 
 Besides the status, every response is searched for the marker word of each document the
 caller may not see (titles, file names, passages and versions all carry it): it must never
@@ -121,6 +124,24 @@ SHARED_TEXT = (
     "the municipal rules say that shelters are open to everyone. Outreach workers documented "
     "the cases and asked the city to restore access for undocumented people. zqmatrix"
 )
+#: a person named in every document: the protected ones hold "[PERSON 1]" instead, for the
+#: subject-access export
+PERSON = "My name is Mariam Okonkwo and I sleep in the shelter when there is room."
+PSEUDONYM = "%5BPERSON%201%5D"  # "[PERSON 1]" in an address
+#: who may export what a document holds about a person: (role, level); the public and
+#: network documents are not redacted, so they hold no pseudonym at all
+SUBJECT = frozenset(
+    {
+        ("member-A", "restricted-A"),
+        ("member-A", "shared-A-B"),  # shared with B, still A's: B may read, not export
+        ("staff", "restricted-network"),
+        ("staff", "restricted-unowned"),
+        *(
+            ("admin", level)
+            for level in ("restricted-A", "shared-A-B", "restricted-network", "restricted-unowned")
+        ),
+    }
+)
 UPLOAD = b"# Upload from the matrix\n\nA short note on outreach work with seasonal workers.\n"
 CORRUPT = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> not a PDF at all"
 NO_SUCH_ID = 10**9
@@ -187,7 +208,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         path.write_text(
             f"# Matrix document {marker}\n\n{SHARED_TEXT} {marker}.\n\n"
             f"A second paragraph about {marker} and the firewall between services and "
-            "immigration control.\n",
+            f"immigration control.\n\n{PERSON}\n",
             encoding="utf-8",
         )
         files[path] = level
@@ -284,6 +305,8 @@ class Rule:
     silent: bool = False
     #: with ``allowed`` None: only these roles may act at all, on documents they may see
     roles: frozenset[str] | None = None
+    #: with ``allowed`` None: exactly these (role, level) pairs may act (``SUBJECT``)
+    pairs: frozenset[tuple[str, str]] | None = None
 
 
 class Visitor:
@@ -540,6 +563,46 @@ def _tagger_job(w: World, _c: Case) -> Call:
     return Call("GET", f"/api/v1/tagger/jobs/{job.id}")
 
 
+def _throwaway_document(w: World) -> tuple[int, Callable[[], bool]]:
+    """A document of its own to erase (restricted, of no organisation), and "is it gone?"."""
+    path = w.store.home.root.parent / f"throwaway-{w.unique()}.md"
+    path.write_text(f"# Throwaway\n\nA note to erase, number {path.stem}.\n", encoding="utf-8")
+    (result,) = Ingestor(w.store, workers=1).run([path], lambda _p: DocumentMeta())
+    assert result.document_id is not None, result
+    doc_id = result.document_id
+
+    def gone() -> bool:
+        with w.store.session() as session:
+            return session.get(Document, doc_id) is None
+
+    return doc_id, gone
+
+
+def _erase_target(w: World, c: Case) -> tuple[int, Callable[[], bool] | None]:
+    """What an erasure asks for: a throwaway document for an admin; for anyone else, who is
+    refused before the document is looked at, the public one (if the refusal ever failed,
+    the probe would say so, and every later test would miss it)."""
+    if c.role == "admin":
+        return _throwaway_document(w)
+    doc_id = w.document("public")
+    return doc_id, lambda: not _document_exists(w, doc_id)
+
+
+def _document_exists(w: World, doc_id: int) -> bool:
+    with w.store.session() as session:
+        return session.get(Document, doc_id) is not None
+
+
+def _erase_page(w: World, c: Case) -> Call:
+    doc_id, gone = _erase_target(w, c)
+    return Call("POST", f"/documents/{doc_id}/erase", data={"confirm": str(doc_id)}, happened=gone)
+
+
+def _api_erase(w: World, c: Case) -> Call:
+    doc_id, gone = _erase_target(w, c)
+    return Call("DELETE", f"/api/v1/documents/{doc_id}", happened=gone)
+
+
 def _doc(template: str) -> Build:
     return lambda w, c: Call("GET", template.format(id=w.document(c.level)))
 
@@ -570,6 +633,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/documents/{document_id}/original"): Rule(None, _doc("/documents/{id}/original"), OK),
     ("GET", "/passages/{passage_id}"): Rule(None, _passage("/passages/{id}"), REDIRECT),
     ("GET", "/passages/{passage_id}/similar"): Rule(None, _passage("/passages/{id}/similar"), OK),
+    ("GET", "/documents/{document_id}/subject"): Rule(
+        None, _doc(f"/documents/{{id}}/subject?pseudonym={PSEUDONYM}"), OK, pairs=SUBJECT
+    ),
+    ("POST", "/documents/{document_id}/erase"): Rule(ADMINS, _erase_page, REDIRECT),
     # ---- pages for accounts
     ("GET", "/upload"): Rule(ACCOUNTS, _get("/upload"), OK),
     ("POST", "/upload"): Rule(ACCOUNTS, _upload_page, REDIRECT),
@@ -603,6 +670,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users"): Rule(ADMINS, _add_user_page, frozenset({201})),
     ("POST", "/admin/users/remove"): Rule(ADMINS, _remove_user_page, OK),
     ("POST", "/admin/organisations"): Rule(ADMINS, _add_org_page, frozenset({201})),
+    ("GET", "/admin/audit"): Rule(ADMINS, _get("/admin/audit"), OK),
     # ---- the API, open to all (within what each may see)
     ("GET", "/api/v1/openapi.json"): Rule(EVERYONE, _get("/api/v1/openapi.json"), OK),
     ("GET", "/api/v1/me"): Rule(EVERYONE, _get("/api/v1/me"), OK),
@@ -628,6 +696,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/documents/{document_id}/original"): Rule(
         None, _doc("/api/v1/documents/{id}/original"), OK
     ),
+    ("GET", "/api/v1/documents/{document_id}/subject"): Rule(
+        None, _doc(f"/api/v1/documents/{{id}}/subject?pseudonym={PSEUDONYM}"), OK, pairs=SUBJECT
+    ),
+    ("DELETE", "/api/v1/documents/{document_id}"): Rule(ADMINS, _api_erase, frozenset({204})),
     ("GET", "/api/v1/passages/{passage_id}"): Rule(None, _passage("/api/v1/passages/{id}"), OK),
     ("GET", "/api/v1/similar/{passage_id}"): Rule(None, _passage("/api/v1/similar/{id}"), OK),
     ("GET", "/api/v1/passages/{passage_id}/tags"): Rule(
@@ -666,6 +738,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/users"): Rule(ADMINS, _api_add_user, frozenset({201})),
     ("DELETE", "/api/v1/users/{user_id}"): Rule(ADMINS, _api_remove_user, frozenset({204})),
     ("POST", "/api/v1/organisations"): Rule(ADMINS, _api_add_org, frozenset({201})),
+    ("GET", "/api/v1/audit"): Rule(ADMINS, _get("/api/v1/audit"), OK),
+    ("GET", "/api/v1/audit/export"): Rule(ADMINS, _get("/api/v1/audit/export"), OK),
+    ("GET", "/api/v1/audit/verify"): Rule(ADMINS, _get("/api/v1/audit/verify"), OK),
 }
 
 
@@ -700,6 +775,8 @@ UNSAFE = [
 
 
 def _allowed(rule: Rule, case: Case) -> bool:
+    if rule.allowed is None and rule.pairs is not None:
+        return (case.role, str(case.level)) in rule.pairs
     if rule.allowed is None:
         return case.level in VISIBLE[case.role] and (rule.roles is None or case.role in rule.roles)
     return case.role in rule.allowed

@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from evidencia import audit, erasure
+from evidencia import audit, erasure, subject
+from evidencia.access import OWNER
 from evidencia.cli.main import HomeOption, app, err, open_store, out
 from evidencia.store import sealed
 from evidencia.store.schema import Document
@@ -139,3 +140,20 @@ def rotate_keys(home: HomeOption = None) -> None:
             session, audit.command_line(), audit.Action.KEY_ROTATION, detail={"originals": done}
         )
     out.print(f"{done} original(s) sealed again under key {new}; old keys forgotten.")
+
+
+@app.command("subject-export")
+def subject_export(
+    document: Annotated[int, typer.Argument(help="The document's id.")],
+    pseudonym: Annotated[str, typer.Argument(help='The pseudonym, e.g. "[PERSON 1]".')],
+    home: HomeOption = None,
+) -> None:
+    """Everything held about one pseudonymised person in a document, as JSON: who the
+    pseudonym stands for and every passage and footnote that mentions them (audited)."""
+    store = open_store(home)
+    try:
+        found = subject.export(store, OWNER, audit.command_line(), document, pseudonym)
+    except subject.SubjectError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    print(json.dumps(found.as_json(), ensure_ascii=False, indent=1))

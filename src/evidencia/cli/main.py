@@ -23,9 +23,9 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import func, select
 
+from evidencia.classify.tagging import check_tags
 from evidencia.config import resolve_home
 from evidencia.embed.base import EmbeddingError
-from evidencia.classify.tagging import check_tags
 from evidencia.embed.check import check_index
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.pipeline import FAILED, FileResult, Ingestor, expand

@@ -13,6 +13,7 @@ re-runnable; an attempt cut short by a crash is marked ``interrupted`` on the ne
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import time
@@ -31,6 +32,7 @@ from evidencia.ingest.dedup import SignatureIndex
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.worker import Parsed, prepare_worker, read_file, warm_enrichers
 from evidencia.model import ReadError
+from evidencia.redact import prepare as prepare_redaction
 from evidencia.store import files, sealed
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta, by_sha, write_document
@@ -162,6 +164,9 @@ class Ingestor:
         pending: dict[Future[Parsed], _Job] = {}
         in_flight_shas: set[str] = set()
         warm_enrichers()
+        # the redactor's name and place tables are derived once per machine (about 20 s and
+        # 1 GB, then a cache file): here, not in a worker under its memory limit
+        prepare_redaction()
         with ProcessPool(
             max_workers=self.workers,
             initializer=prepare_worker,
@@ -177,7 +182,12 @@ class Ingestor:
                     continue
                 future = pool.schedule(
                     read_file,
-                    args=(self.store.home.root / job_or_result.blob, self.limits, item.name),
+                    args=(
+                        self.store.home.root / job_or_result.blob,
+                        self.limits,
+                        item.name,
+                        protected(job_or_result.meta.access, job_or_result.meta.doc_type),
+                    ),
                     timeout=self.limits.max_seconds,
                 )
                 pending[future] = job_or_result
@@ -255,6 +265,9 @@ class Ingestor:
         if protected(job.meta.access, job.meta.doc_type):  # sealed before it is recorded
             root = self.store.home.root
             blob = str(sealed.seal_file(root / job.blob, self._keys()).relative_to(root))
+            if parsed.pseudonyms:  # who the pseudonyms stand for: sealed beside the original
+                names = json.dumps(parsed.pseudonyms, ensure_ascii=False).encode("utf-8")
+                sealed.seal_bytes(names, root / (job.blob + sealed.PSEUDONYMS), self._keys())
         with self.store.session() as session:
             doc = write_document(
                 session,
@@ -302,7 +315,8 @@ class Ingestor:
         with self.store.session() as session:
             if session.scalar(select(Document.id).where(Document.sha256 == job.sha)) is None:
                 (self.store.home.root / job.blob).unlink(missing_ok=True)
-                (self.store.home.root / (job.blob + sealed.SUFFIX)).unlink(missing_ok=True)
+                for suffix in (sealed.SUFFIX, sealed.PSEUDONYMS):
+                    (self.store.home.root / (job.blob + suffix)).unlink(missing_ok=True)
             session.execute(
                 update(Ingestion)
                 .where(Ingestion.id == job.ingestion_id)

@@ -1,5 +1,6 @@
 """What runs in a worker process for one file: sniff, read, cut into passages, detect
-languages, enrich, sign for de-duplication. Everything CPU-bound happens here, in parallel and under
+languages, redact personal data (restricted documents and testimonies), enrich, sign for
+de-duplication. Everything CPU-bound happens here, in parallel and under
 limits; the parent process only writes results to the store.
 """
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evidencia.enrich import registry as enrichers
@@ -18,6 +19,7 @@ from evidencia.ingest.limits import Limits
 from evidencia.ingest.passages import document_text, make_passages
 from evidencia.ingest.sniff import sniff
 from evidencia.model import FootnoteDraft, PassageDraft, ReadError
+from evidencia.redact import Pseudonyms, redact
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Parsed:
     signature: bytes
     enriched: Enriched
     seconds: float
+    #: for a protected document, each pseudonym and the originals it replaced
+    pseudonyms: dict[str, list[str]] = field(default_factory=dict)
 
 
 def warm_enrichers() -> None:
@@ -58,9 +62,11 @@ def limit_memory(max_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def read_file(path: Path, limits: Limits, name: str) -> Parsed:
+def read_file(path: Path, limits: Limits, name: str, protect: bool = False) -> Parsed:
     """Read the stored copy at ``path``; ``name`` is the original file name, whose extension
-    breaks ties between look-alike text formats."""
+    breaks ties between look-alike text formats. ``protect``: the document is restricted
+    or a testimony, so its personal data is redacted before anything is enriched, hashed
+    for de-duplication or returned to be stored."""
     started = time.perf_counter()
     sniffed = sniff(path, Path(name).suffix)
     reader_cls = registry.choose(sniffed)
@@ -84,12 +90,15 @@ def read_file(path: Path, limits: Limits, name: str) -> Parsed:
     if not langs and hinted:
         langs = [hinted]
     main_language = langs[0] if langs else None
+    title, pseudonyms = doc.title, dict[str, list[str]]()
+    if protect:
+        title, pseudonyms = _redact(passages, doc.footnotes, doc.title, main_language)
     units = [TextUnit(p.text, "passage", p.language, tuple(p.heading_path)) for p in passages]
     units += [TextUnit(f.text, "footnote", main_language) for f in doc.footnotes]
     return Parsed(
         mime=sniffed.mime,
         reader=reader_cls.name,
-        title=doc.title,
+        title=title,
         page_count=doc.page_count,
         passages=passages,
         footnotes=doc.footnotes,
@@ -98,4 +107,25 @@ def read_file(path: Path, limits: Limits, name: str) -> Parsed:
         signature=dedup.signature(document_text(passages)),
         enriched=enrich_units(units, enrichers.pipeline()),
         seconds=time.perf_counter() - started,
+        pseudonyms=pseudonyms,
     )
+
+
+def _redact(
+    passages: list[PassageDraft],
+    footnotes: list[FootnoteDraft],
+    title: str | None,
+    language: str | None,
+) -> tuple[str | None, dict[str, list[str]]]:
+    """Replace personal data in every text of a document, in place, with pseudonyms that
+    stay the same across the document; return the redacted title and who each pseudonym
+    stands for (kept sealed, for a subject-access export)."""
+    names = Pseudonyms()
+    for passage in passages:
+        passage.text = redact(passage.text, passage.language or language, names).text
+        passage.heading_path = [redact(h, language, names).text for h in passage.heading_path]
+    for footnote in footnotes:
+        footnote.text = redact(footnote.text, language, names).text
+    if title:
+        title = redact(title, language, names).text
+    return title, {label: list(originals) for label, originals in names.mapping.items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -68,14 +68,16 @@ class RememberedQueries:
     """A backend that remembers the vectors of recent queries.
 
     Turning a query into a vector is half of what a search costs, and people ask the same
-    query again and again: paging, clicking a facet, adding a filter.
+    query again and again: paging, clicking a facet, adding a filter. Each person's queries
+    are remembered apart (:meth:`asked_by`): a query answered at once because someone else
+    asked it lately would tell, by its speed, what others search for.
     """
 
     KEEP = 1024
 
     def __init__(self, backend: EmbeddingBackend) -> None:
         self.inner = backend
-        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._vectors: OrderedDict[tuple[Hashable, str], Vectors] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -90,16 +92,50 @@ class RememberedQueries:
         return self.inner.embed_passages(texts)
 
     def embed_query(self, text: str) -> Vectors:
+        return self.remembered(None, text)
+
+    def remembered(self, who: Hashable, text: str) -> Vectors:
+        """The vector of ``text`` as asked by ``who``, remembered for them alone."""
+        key = (who, text)
         with self._lock:
-            if text in self._vectors:
-                self._vectors.move_to_end(text)
-                return self._vectors[text]
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
         vector = self.inner.embed_query(text)
         with self._lock:
-            self._vectors[text] = vector
+            self._vectors[key] = vector
             while len(self._vectors) > self.KEEP:
                 self._vectors.popitem(last=False)
         return vector
+
+    def asked_by(self, who: Hashable) -> EmbeddingBackend:
+        """This backend as seen by one asker: their queries remembered apart from others'."""
+        return _AskedBy(self, who)
+
+    def forget(self) -> None:
+        """Forget every remembered query (after an erasure: a query may quote the document)."""
+        with self._lock:
+            self._vectors.clear()
+
+
+@dataclass(frozen=True)
+class _AskedBy:
+    remembering: RememberedQueries
+    who: Hashable
+
+    @property
+    def name(self) -> str:
+        return self.remembering.name
+
+    @property
+    def dim(self) -> int:
+        return self.remembering.dim
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self.remembering.embed_passages(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.remembering.remembered(self.who, text)
 
 
 class Searcher:
@@ -116,6 +152,16 @@ class Searcher:
 
             self._backend = RememberedQueries(registry.get())
         return self._backend
+
+    def backend_for(self, viewer: Viewer) -> EmbeddingBackend:
+        """The backend for one viewer's queries (remembered apart from other viewers')."""
+        backend = self.backend
+        return backend.asked_by(viewer) if isinstance(backend, RememberedQueries) else backend
+
+    def forget_queries(self) -> None:
+        """Forget remembered query vectors (nothing to forget before the model loaded)."""
+        if isinstance(self._backend, RememberedQueries):
+            self._backend.forget()
 
     def scope(self, session: Session, request: Request) -> Scope:
         """What the request may find, asked about lazily and once for both engines."""
@@ -150,7 +196,7 @@ class Searcher:
         scope = scope or self.scope(session, request)
         found = semantic.semantic_search(
             self.store,
-            self.backend,
+            self.backend_for(request.viewer),
             request.query,
             limit=max(request.fusion.depth, request.limit * 5),
             scope=None if scope.everything else scope,

@@ -33,6 +33,7 @@ __all__ = [
     "Scope",
     "Viewer",
     "facet_counts",
+    "forget_listed",
     "passage_scope",
 ]
 
@@ -129,6 +130,16 @@ class Listed:
 _listed: OrderedDict[tuple[Any, ...], Listed] = OrderedDict()
 _listed_lock = threading.Lock()
 LISTED_KEEP = 8
+#: bumped by :func:`forget_listed`: a listing begun before is not kept when it ends
+_listed_epoch = [0]
+
+
+def forget_listed() -> None:
+    """Drop every kept listing (after an erasure: they name the erased passages' ids, and a
+    newer change counter only makes them unreachable, not gone)."""
+    with _listed_lock:
+        _listed.clear()
+        _listed_epoch[0] += 1
 
 
 class Scope:
@@ -187,13 +198,16 @@ class Scope:
         if self._listed is None:
             self._listed = self._kept()
         if self._listed is None:
+            with _listed_lock:
+                epoch = _listed_epoch[0]
             query = passage_scope(self.filters, self.viewer, listing=True)
             array = np.sort(np.fromiter(self.session.scalars(query), dtype=np.int64))
             self._listed = Listed(frozenset(array.tolist()), array)
             with _listed_lock:
-                _listed[self.key()] = self._listed
-                while len(_listed) > LISTED_KEEP:
-                    _listed.popitem(last=False)
+                if epoch == _listed_epoch[0]:
+                    _listed[self.key()] = self._listed
+                    while len(_listed) > LISTED_KEEP:
+                        _listed.popitem(last=False)
         return self._listed
 
     def key(self) -> tuple[Any, ...]:

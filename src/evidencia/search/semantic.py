@@ -337,6 +337,13 @@ _cache: dict[Path, tuple[str, _Searcher]] = {}
 _cache_lock = threading.Lock()
 
 
+def forget_loaded() -> None:
+    """Drop every loaded index (after an erasure: one loaded before holds the erased
+    passages' vectors in memory until a search replaces it)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def _searcher(store: Store, manifest: Manifest) -> _Searcher:
     """The loaded index, kept for the life of the process while its fingerprint holds."""
     folder = index_dir(store, manifest.model)

@@ -187,6 +187,12 @@ _cache: dict[Path, tuple[str, Any, Any]] = {}
 _lock = threading.Lock()
 
 
+def forget_opened() -> None:
+    """Close every opened index (after an erasure: one opened before reads the old build)."""
+    with _lock:
+        _cache.clear()
+
+
 def _open(store: Store) -> tuple[Any, Any]:
     """The opened index, kept while the folder holds the same build."""
     import tantivy

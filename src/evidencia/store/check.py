@@ -72,7 +72,7 @@ def check(store: Store, *, verify_hashes: bool = True) -> Report:
     ring: sealed.KeyRing | None = None
     for doc_id, sha, rel, size in stored:
         path = store.home.root / rel
-        known.add(path.name)
+        known.update({path.name, sha + sealed.PSEUDONYMS})
         if not path.is_file():
             report.problems.append(f"document {doc_id}: original missing at {rel}")
         elif path.name.endswith(sealed.SUFFIX):

@@ -34,6 +34,8 @@ CHUNK = 1 << 20
 KEY_ENV = "EVIDENCIA_KEY"
 KEY_FILE_ENV = "EVIDENCIA_KEY_FILE"
 SUFFIX = ".sealed"
+#: beside a redacted document's original: who each pseudonym stands for, sealed
+PSEUDONYMS = ".pseudonyms.sealed"
 
 
 class SealError(RuntimeError):
@@ -196,6 +198,18 @@ def seal_file(path: Path, ring: KeyRing) -> Path:
     os.replace(partial, target)
     path.unlink()
     return target
+
+
+def seal_bytes(data: bytes, target: Path, ring: KeyRing) -> None:
+    """Seal a small piece of data (a pseudonym map) into ``target``, atomically."""
+    import io
+
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("wb") as out:
+        seal(io.BytesIO(data), out, ring)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, target)
 
 
 def read_original(path: Path, ring: KeyRing | None) -> Iterator[bytes]:

@@ -9,6 +9,7 @@ authorisation matrix has one thing to test per capability.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from evidencia import framework as fw
-from evidencia.access import Viewer, can_see, visible_documents
+from evidencia.access import Viewer, can_see, protected, visible_documents
 from evidencia.ingest.pipeline import DUPLICATE, FAILED, INTERRUPTED
 from evidencia.search.hits import Ranked, build
 from evidencia.search.scope import Filters, passage_scope
@@ -32,6 +33,7 @@ from evidencia.store.schema import (
     Organisation,
     Passage,
 )
+from evidencia.subject import may_export
 from evidencia.web.i18n import country_name
 from evidencia.web.models import (
     Count,
@@ -354,9 +356,20 @@ def passages(
     return int(total or 0), _passages_out(session, list(session.scalars(query)))
 
 
+def visible_passage(session: Session, viewer: Viewer, passage_id: int) -> Passage | None:
+    """The passage if ``viewer`` may see its document; None when it is absent *or* hidden,
+    found by one query either way (a hidden one costs no more time than a missing one)."""
+    query = (
+        select(Passage)
+        .join(Document, Document.id == Passage.document_id)
+        .where(Passage.id == passage_id, visible_documents(viewer))
+    )
+    return session.scalar(query)
+
+
 def passage(session: Session, viewer: Viewer, passage_id: int) -> PassageOut | None:
-    row = session.get(Passage, passage_id)
-    if row is None or not can_see(session, viewer, row.document_id):
+    row = visible_passage(session, viewer, passage_id)
+    if row is None:
         return None
     return _passages_out(session, [row])[0]
 
@@ -364,6 +377,24 @@ def passage(session: Session, viewer: Viewer, passage_id: int) -> PassageOut | N
 def original(session: Session, viewer: Viewer, document_id: int) -> Document | None:
     """The document whose original file may be sent, or None (absent or hidden)."""
     return visible_document(session, viewer, document_id)
+
+
+#: a pseudonymised person in a redacted text
+PERSON = re.compile(r"\[PERSON (\d+)\]")
+
+
+def exportable(session: Session, viewer: Viewer, document_id: int) -> list[str] | None:
+    """The people pseudonymised in a document whose subject-access export ``viewer`` may
+    make (its owners: :func:`evidencia.subject.may_export`), in order; None when they may
+    not, the document is not protected (nothing in it was pseudonymised) or not there."""
+    doc = visible_document(session, viewer, document_id)
+    if doc is None or not protected(doc.access, doc.doc_type) or not may_export(viewer, doc):
+        return None
+    numbers: set[int] = set()
+    texts = session.scalars(select(Passage.text).where(Passage.document_id == document_id))
+    for text in [*texts, *(f.text for f in doc.footnotes)]:
+        numbers.update(int(n) for n in PERSON.findall(text))
+    return [f"[PERSON {n}]" for n in sorted(numbers)]
 
 
 def footnote_rows(session: Session, document_id: int) -> list[Footnote]:
@@ -614,3 +645,11 @@ def country(session: Session, viewer: Viewer, code: str, *, per_theme: int = 3) 
         ],
         recent=recent,
     )
+
+
+def country_hits(view: CountryView) -> list[HitOut]:
+    """Every passage a country's page shows (under its themes, and the newest), once."""
+    seen: dict[int, HitOut] = {}
+    for hit in [*(h for theme in view.themes for h in theme.hits), *view.recent]:
+        seen.setdefault(hit.passage_id, hit)
+    return list(seen.values())

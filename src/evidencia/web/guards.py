@@ -96,3 +96,19 @@ def tagger_page(request: Request) -> Me:
     if not me.is_admin:
         raise HTTPException(403, N_("Only administrators may train or roll back the tagger."))
     return me
+
+
+def audit_page(request: Request) -> Me:
+    me = login_page(request)
+    if not me.is_admin:
+        raise HTTPException(403, N_("Only administrators may read the audit log."))
+    return me
+
+
+def eraser_page(request: Request) -> Me:
+    """Erasing a document for good is for admins; anyone else is refused the same way
+    whatever the number, so the refusal says nothing about the document."""
+    me = login_page(request)
+    if not me.is_admin:
+        raise HTTPException(403, N_("Only administrators may erase documents."))
+    return me

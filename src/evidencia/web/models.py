@@ -147,7 +147,11 @@ class HitOut(_Model):
     heading_path: list[str]
     text: str
     snippet: str = Field(description="Passage text with the query's words in <mark> tags.")
-    score: float
+    score: float = Field(
+        description="Higher is better: cosine (semantic), fused places (hybrid), BM25 "
+        "(lexical, for admins) or 1/place (lexical, for anyone else: BM25 figures depend on "
+        "every stored passage, those the caller may not see included)."
+    )
     language: str | None
     doc_type: str
     access: str
@@ -471,3 +475,56 @@ class TaggerStatus(_Model):
     current: str = Field(description="The version in use.")
     versions: list[TaggerVersionOut] = Field(description="Newest first; the packaged one last.")
     job: TaggerJobOut | None = Field(description="The latest job, running or finished.")
+
+
+class AuditEntryOut(_Model):
+    """One entry of the audit log: who did what to which document, never its content."""
+
+    id: int
+    at: Moment
+    actor: str = Field(description="The account's email address, 'anonymous', or 'cli:<user>'.")
+    user_id: int | None
+    action: str = Field(
+        description="view, download, export, search_hit, access_change, erase, "
+        "key_rotation or subject_export."
+    )
+    document_id: int | None
+    detail: dict[str, Any] = Field(description="Numbers and names only (passages shown, ...).")
+    hash: str = Field(description="SHA-256 over this entry and the previous entry's hash.")
+
+
+class AuditVerification(_Model):
+    ok: bool = Field(description="The chain is whole and ends where its head says.")
+    entries: int
+    problems: list[str]
+
+
+class SubjectDocument(_Model):
+    id: int
+    title: str
+    type: str
+    access: str
+    created_at: Moment
+
+
+class SubjectPassage(_Model):
+    id: int
+    page: int | None
+    heading_path: list[str]
+    text: str
+
+
+class SubjectFootnote(_Model):
+    id: int
+    label: str
+    text: str
+
+
+class SubjectExportOut(_Model):
+    """Everything held about one pseudonymised person within one document."""
+
+    document: SubjectDocument
+    pseudonym: str
+    stands_for: list[str] = Field(description="What the pseudonym replaced in the original.")
+    passages: list[SubjectPassage] = Field(description="Every passage that mentions it.")
+    footnotes: list[SubjectFootnote] = Field(description="Every footnote that mentions it.")

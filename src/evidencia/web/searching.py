@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from evidencia.access import Viewer
 from evidencia.search import lexical
+from evidencia.search.hits import Hit
 from evidencia.search.modes import Request, Searcher
 from evidencia.search.query import QueryError
 from evidencia.search.scope import Filters, facet_counts, passage_scope
@@ -117,15 +118,17 @@ def run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: boo
     with searcher.store.session() as session:
         key = (str(searcher.store.home.root), viewer, params, facets, generations(session))
     with _results_lock:
+        epoch = _epoch[0]
         if key in _results:
             _results.move_to_end(key)
             return _results[key]
     with search_slot():
         result = _run(searcher, viewer, params, facets=facets)
     with _results_lock:
-        _results[key] = result
-        while len(_results) > keep:
-            _results.popitem(last=False)
+        if epoch == _epoch[0]:  # nothing was erased while this one ran
+            _results[key] = result
+            while len(_results) > keep:
+                _results.popitem(last=False)
     return result
 
 
@@ -133,6 +136,16 @@ def run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: boo
 RESULTS_KEPT = 256
 _results: OrderedDict[tuple[object, ...], SearchResult] = OrderedDict()
 _results_lock = threading.Lock()
+#: bumped by :func:`forget_results`: a result begun before is not kept when it ends
+_epoch = [0]
+
+
+def forget_results() -> None:
+    """Drop every kept result (after an erasure: they hold snippets and titles, and a newer
+    change counter only makes them unreachable, not gone)."""
+    with _results_lock:
+        _results.clear()
+        _epoch[0] += 1
 
 
 def results_kept() -> int:
@@ -177,10 +190,24 @@ def _run(searcher: Searcher, viewer: Viewer, params: SearchParams, *, facets: bo
         limit=params.limit,
         total=total,
         next_offset=params.offset + params.limit if more else None,
-        hits=[HitOut.of(h) for h in page],
+        hits=_scored(page, params, viewer),
         facets=_facets(counts) if facets else None,
         notices=notices,
     )
+
+
+def _scored(page: list[Hit], params: SearchParams, viewer: Viewer) -> list[HitOut]:
+    """The page's hits as shown. A BM25 score is computed with statistics of the whole
+    store (how many passages hold each word, how long passages are), hidden passages
+    included: shown to someone who may not see them all, it would tell whether some hidden
+    passage holds a word (search it beside a passage of one's own that holds it, and read
+    the score). They get the hit's place in the ranking instead (1, 1/2, 1/3...). Meaning
+    (a cosine) and hybrid (fused from places) depend on nothing hidden."""
+    hits = [HitOut.of(h) for h in page]
+    if params.mode == "lexical" and not viewer.sees_everything:
+        for place, hit in enumerate(hits, start=params.offset + 1):
+            hit.score = round(1.0 / place, 4)
+    return hits
 
 
 def _count(session: Session, query: str, filters: Filters, viewer: Viewer) -> int:

@@ -37,6 +37,8 @@ Status = Literal["queued", "running", "ok", "duplicate", "failed"]
 CHUNK = 1 << 20
 #: how many finished batches are remembered for their pages
 KEEP_BATCHES = 500
+#: the name a file's entry keeps once the document it became was erased
+ERASED = "(erased)"
 
 
 @dataclass
@@ -142,6 +144,20 @@ class UploadQueue:
         batch.finished.clear()
         self._enqueue(batch, [index])
         return True
+
+    def forget_document(self, document_id: int) -> int:
+        """Forget what the batches in memory say about an erased document: the name of
+        every file that was stored as it (or found to be a copy of it) and its number.
+        Returns how many files were forgotten."""
+        forgotten = 0
+        with self._lock:
+            for batch in self._batches.values():
+                for item in batch.files:
+                    if item.document_id == document_id:
+                        item.name, item.document_id, item.passages = ERASED, None, 0
+                        item.error = None
+                        forgotten += 1
+        return forgotten
 
     def wait(self, batch: Batch, timeout: float) -> bool:
         """Block until the batch is done (tests, and API callers who ask to wait)."""

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from evidencia import __version__
 from evidencia.web.api import (
     accounts,
+    audit,
     auth,
     catalogue,
     documents,
@@ -37,7 +38,8 @@ Errors are `{"error": {"code": "...", "message": "..."}}`. Lists are pages with 
 
 #: every router of the API, in the order they are mounted
 ROUTERS = [
-    module.router for module in (search, documents, catalogue, uploads, review, tagger, accounts)
+    module.router
+    for module in (search, documents, catalogue, uploads, review, tagger, accounts, audit)
 ]
 
 

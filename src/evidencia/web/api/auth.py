@@ -89,3 +89,20 @@ def tagger_admin(me: Annotated[Me, Depends(logged_in)]) -> Me:
 
 Reviewer = Annotated[Me, Depends(reviewer)]
 TaggerAdmin = Annotated[Me, Depends(tagger_admin)]
+
+
+def audit_admin(me: Annotated[Me, Depends(logged_in)]) -> Me:
+    if me.role is not Role.ADMIN:
+        raise ApiError(403, "admin_only", "Only administrators may read the audit log.")
+    return me
+
+
+def eraser(me: Annotated[Me, Depends(logged_in)]) -> Me:
+    """Admins only, refused before the document is looked at (no answer about it)."""
+    if me.role is not Role.ADMIN:
+        raise ApiError(403, "admin_only", "Only administrators may erase documents.")
+    return me
+
+
+AuditAdmin = Annotated[Me, Depends(audit_admin)]
+Eraser = Annotated[Me, Depends(eraser)]

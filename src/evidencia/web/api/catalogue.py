@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from evidencia.web import corpus
 from evidencia.web.api.auth import Caller, Team
+from evidencia.web.auditing import record_hits
 from evidencia.web.context import web_state
 from evidencia.web.models import (
     CountryCount,
@@ -50,7 +51,9 @@ def country(
 ) -> CountryView:
     """Everything about one country: its documents, passages by theme, instruments cited."""
     with web_state(request).store.session() as session:
-        return corpus.country(session, me.viewer, code)
+        view = corpus.country(session, me.viewer, code)
+    record_hits(web_state(request).store, me.actor, corpus.country_hits(view))
+    return view
 
 
 @router.get(

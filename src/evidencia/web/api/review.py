@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request
 
-from evidencia.access import can_see
 from evidencia.classify.review import can_review
-from evidencia.store.schema import Passage
-from evidencia.web import reviewing
+from evidencia.web import corpus, reviewing
 from evidencia.web.api.auth import Caller, Reviewer
 from evidencia.web.api.errors import ApiError
+from evidencia.web.auditing import record_passages
 from evidencia.web.context import web_state
 from evidencia.web.models import DecisionIn, DecisionsOut, Page, PassageTagOut, ReviewItem
 from evidencia.web.params import Id
@@ -33,6 +32,7 @@ def review_queue(
     with web_state(request).store.session() as session:
         labels = reviewing.labels(session)
         items, total = reviewing.queue(session, me.viewer, params.checked(labels), labels)
+    record_passages(web_state(request).store, me.actor, (i.passage_id for i in items), "review")
     end = params.offset + params.limit
     return Page[ReviewItem](
         total=total,
@@ -88,7 +88,7 @@ def decide(
 def passage_tags(request: Request, me: Caller, passage_id: Id) -> list[PassageTagOut]:
     """Suggested and accepted tags, themes first; reviewers also see the rejected ones."""
     with web_state(request).store.session() as session:
-        passage = session.get(Passage, passage_id)
-        if passage is None or not can_see(session, me.viewer, passage.document_id):
+        passage = corpus.visible_passage(session, me.viewer, passage_id)
+        if passage is None:
             raise ApiError(404, "not_found", f"There is no passage {passage_id} you may see.")
         return reviewing.passage_tags(session, passage_id, with_rejected=can_review(me.viewer))

@@ -11,6 +11,7 @@ from evidencia.search.modes import Request as SearchRequest
 from evidencia.web import corpus
 from evidencia.web.api.auth import Caller
 from evidencia.web.api.errors import ApiError
+from evidencia.web.auditing import record_hits
 from evidencia.web.context import web_state
 from evidencia.web.models import ErrorBody, HitOut, SearchResult
 from evidencia.web.params import Id, search_params
@@ -28,7 +29,9 @@ def search(
 ) -> Response:
     """Cited passages for a query, within what the caller may see. With no query, the
     passages passing the filters are listed (``mode`` is then ``browse``)."""
-    result = run(web_state(request).searcher, me.viewer, params, facets=facets)
+    web = web_state(request)
+    result = run(web.searcher, me.viewer, params, facets=facets)
+    record_hits(web.store, me.actor, result.hits)
     # already a SearchResult: serialised directly rather than validated again on the way
     # out, which cost as much as the rest of a kept result's answer under load
     return Response(result.model_dump_json(by_alias=True), media_type="application/json")
@@ -56,4 +59,6 @@ def similar(
             hits = web.searcher.similar(passage_id, SearchRequest("", limit, viewer=me.viewer))
     except EmbeddingError as exc:
         raise ApiError(409, "no_vectors", str(exc)) from exc
-    return [HitOut.of(h) for h in hits]
+    shown = [HitOut.of(h) for h in hits]
+    record_hits(web.store, me.actor, shown)
+    return shown

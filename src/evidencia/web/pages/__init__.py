@@ -8,6 +8,7 @@ from evidencia.web.guards import page_csrf
 from evidencia.web.pages import (
     account,
     admin,
+    audit,
     browse,
     documents,
     home,
@@ -18,7 +19,7 @@ from evidencia.web.pages import (
 )
 
 #: every page module; each has a ``router``
-MODULES = (home, search, documents, browse, upload, review, account, admin, tagger)
+MODULES = (home, search, documents, browse, upload, review, account, admin, audit, tagger)
 
 
 def router() -> APIRouter:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from evidencia.web import corpus
+from evidencia.web.auditing import record_hits
 from evidencia.web.context import current, web_state
 from evidencia.web.i18n import N_
 from evidencia.web.rendering import render
@@ -35,6 +36,8 @@ def countries_page(request: Request) -> HTMLResponse:
 def country_page(request: Request, code: str) -> HTMLResponse:
     if not COUNTRY_CODE.match(code):
         raise HTTPException(404, N_("Country codes are two letters, such as BE or NL."))
+    me = current(request)
     with web_state(request).store.session() as session:
-        view = corpus.country(session, current(request).viewer, code)
+        view = corpus.country(session, me.viewer, code)
+    record_hits(web_state(request).store, me.actor, corpus.country_hits(view))
     return render(request, "country.html", country=view, nav="countries")

@@ -16,10 +16,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from evidencia.access import can_see
 from evidencia.classify.labels import Label
-from evidencia.store.schema import Passage
 from evidencia.web import corpus, reviewing
+from evidencia.web.auditing import record_passages
 from evidencia.web.context import Me, web_state
 from evidencia.web.guards import reviewer_page
 from evidencia.web.i18n import N_
@@ -112,6 +111,7 @@ def review_page(
             else None
         )
         document_title = document.title if document is not None else None
+    record_passages(web_state(request).store, me.actor, (i.passage_id for i in items), "review")
     end = params.offset + params.limit
     return render(
         request,
@@ -239,8 +239,8 @@ def decide_on_document(
     web = web_state(request)
     with web.store.session() as session:
         labels = reviewing.labels(session)
-        passage = session.get(Passage, passage_id)
-        if passage is None or not can_see(session, me.viewer, passage.document_id):
+        passage = corpus.visible_passage(session, me.viewer, passage_id)
+        if passage is None:
             raise HTTPException(404, PASSAGE_NOT_FOUND)
         document_id = passage.document_id
     result = reviewing.decide(web.store, me.viewer, passage_id, key, _decision(decision), labels)

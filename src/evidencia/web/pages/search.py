@@ -12,10 +12,16 @@ from fastapi.responses import HTMLResponse
 
 from evidencia.model import DocumentType
 from evidencia.web import corpus, i18n
+from evidencia.web.auditing import record_hits
 from evidencia.web.context import current, web_state
 from evidencia.web.params import search_params
 from evidencia.web.rendering import render
-from evidencia.web.searching import FACET_PARAMS, SearchInputError, SearchParams, run
+from evidencia.web.searching import (
+    FACET_PARAMS,
+    SearchInputError,
+    SearchParams,
+    run,
+)
 
 router = APIRouter()
 
@@ -91,6 +97,7 @@ def search_page(
     result = None
     try:
         result = run(web.searcher, me.viewer, params, facets=True)
+        record_hits(web.store, me.actor, result.hits)
     except SearchInputError as exc:
         error = str(exc)
     facets = (
