@@ -8,12 +8,13 @@ on them: the figures a retrain reports are what people can expect on new text.
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from evidencia.classify.labels import Label
 from evidencia.classify.metrics import Scores, best_threshold, best_threshold_pair, score
 from evidencia.classify.model import Matrix, TaggerModel
 from evidencia.classify.rules import RuleBook
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: regularisation of every head (inverse strength), chosen on the starter set's held-out part
 C = 0.5
@@ -43,6 +47,19 @@ class Fitted:
     train_examples: int
     held_out_examples: int
     seconds: float
+
+
+def _one_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the linear algebra library on one thread."""
+
+    @functools.wraps(func)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return limited
 
 
 def _head(x: Matrix, y: np.ndarray[Any, Any], w: np.ndarray[Any, Any]) -> tuple[Matrix, float]:
@@ -77,6 +94,7 @@ def _out_of_fold(
     return scores
 
 
+@_one_blas_thread
 def fit(
     labels: Sequence[Label],
     rules: RuleBook,
@@ -96,34 +114,6 @@ def fit(
     only wait on each other (on 2 cores, a retrain on 5,000 reviews took 19 s instead of
     160 to 360 s; bench/tag_throughput.py).
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(
-            labels,
-            rules,
-            examples,
-            vectors,
-            prototypes,
-            embedder=embedder,
-            version=version,
-            trained=trained,
-            on_label=on_label,
-        )
-
-
-def _fit(
-    labels: Sequence[Label],
-    rules: RuleBook,
-    examples: Sequence[Example],
-    vectors: Matrix,
-    prototypes: Matrix,
-    *,
-    embedder: str,
-    version: str,
-    trained: dict[str, Any] | None,
-    on_label: Callable[[int, int], None] | None,
-) -> Fitted:
     started = time.perf_counter()
     hits = np.asarray([rules.hits(e.text) for e in examples], dtype=np.float32)
     raw = np.hstack([vectors, vectors @ prototypes.T, hits.reshape(len(examples), -1)])
