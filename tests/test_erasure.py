@@ -15,7 +15,7 @@ from evidencia import audit
 from evidencia.cli import app
 from evidencia.embed.run import embed_missing
 from evidencia.ingest.pipeline import Ingestor
-from evidencia.model import AccessLevel, DocumentType
+from evidencia.model import AccessLevel
 from evidencia.search import semantic, word_index
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta
@@ -39,10 +39,10 @@ def filled(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sto
     )
     other = tmp_path / "report.txt"
     other.write_text("Firewalls let victims report crime to the police safely.\n")
+    # a network document, neither redacted nor sealed: its words reach every store and
+    # index as they are (the sealed and redacted case: tests/web/test_canary.py)
     meta = {
-        secret: DocumentMeta(
-            title="A testimony", doc_type=DocumentType.TESTIMONY, access=AccessLevel.RESTRICTED
-        ),
+        secret: DocumentMeta(title="A testimony", access=AccessLevel.NETWORK),
         other: DocumentMeta(title="A report"),
     }
     Ingestor(store, workers=1).run([secret, other], lambda p: meta[p])

@@ -32,7 +32,7 @@ from evidencia.ingest.dedup import SignatureIndex
 from evidencia.ingest.limits import Limits
 from evidencia.ingest.worker import Parsed, prepare_worker, read_file, warm_enrichers
 from evidencia.model import ReadError
-from evidencia.redact import prepare as prepare_redaction
+from evidencia.redact.gazetteer import prepare as prepare_redaction
 from evidencia.store import files, sealed
 from evidencia.store.db import Store
 from evidencia.store.documents import DocumentMeta, by_sha, write_document

@@ -19,7 +19,6 @@ from evidencia.ingest.limits import Limits
 from evidencia.ingest.passages import document_text, make_passages
 from evidencia.ingest.sniff import sniff
 from evidencia.model import FootnoteDraft, PassageDraft, ReadError
-from evidencia.redact import Pseudonyms, redact
 
 
 @dataclass
@@ -120,6 +119,9 @@ def _redact(
     """Replace personal data in every text of a document, in place, with pseudonyms that
     stay the same across the document; return the redacted title and who each pseudonym
     stands for (kept sealed, for a subject-access export)."""
+    # imported here: its tables weigh on a worker's memory limit, and most files need none
+    from evidencia.redact import Pseudonyms, redact
+
     names = Pseudonyms()
     for passage in passages:
         passage.text = redact(passage.text, passage.language or language, names).text

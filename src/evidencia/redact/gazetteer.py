@@ -20,6 +20,8 @@ import gc
 import gzip
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -184,10 +186,20 @@ def gazetteer() -> Gazetteer:
 
 
 def prepare() -> Path:
-    """Derive the cache file now (before starting worker processes with memory limits, or
-    in a build step), and say where it is."""
-    gazetteer()
-    return cache_file()
+    """Make sure the cache file exists (deriving it now, before worker processes with
+    memory limits start, or in a build step), and say where it is.
+
+    Nothing stays loaded here: worker processes are forked from the caller, and every byte
+    it holds counts against their memory limit.
+    """
+    path = cache_file()
+    if not path.is_file():  # derived in a child process, whose gigabyte goes with it
+        subprocess.run(
+            [sys.executable, "-c", "from evidencia.redact.gazetteer import gazetteer; gazetteer()"],
+            check=False,
+            timeout=600,
+        )
+    return path
 
 
 def contains_place(gaz: Gazetteer, words: Iterable[str]) -> bool:
