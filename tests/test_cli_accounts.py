@@ -112,7 +112,8 @@ def test_share_opens_a_restricted_document(cli: CliRunner, home: Path, tmp_path:
     doc = tmp_path / "testimony.md"
     doc.write_text("# Testimony\n\nThey asked for my papers before my complaint.\n")
     ingest = ["ingest", str(doc), "--access", "restricted", "--org", "Casa Aberta"]
-    assert run(cli, home, *ingest)[0] == 0
+    code, output = run(cli, home, *ingest)
+    assert code == 0, output
     assert run(cli, home, "org", "add", "Puentes")[0] == 0
     store = Store(Home(home))
     with store.session() as session:

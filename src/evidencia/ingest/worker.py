@@ -6,6 +6,7 @@ limits; the parent process only writes results to the store.
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from dataclasses import dataclass, field
@@ -55,10 +56,22 @@ def prepare_worker(max_bytes: int) -> None:
 
 
 def limit_memory(max_bytes: int) -> None:
-    """Cap the worker's address space so a bomb fails alone."""
+    """Cap the worker's address space so a bomb fails alone: ``max_bytes`` on top of what
+    the worker inherited from the process that forked it, so a web server holding models
+    and indexes leaves its workers the same room to read as the command line does."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+    wanted = _address_space() + max_bytes
+    cap = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _address_space() -> int:
+    """This process's mapped address space in bytes (0 where /proc cannot say)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def read_file(path: Path, limits: Limits, name: str, protect: bool = False) -> Parsed:
