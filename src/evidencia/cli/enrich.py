@@ -18,6 +18,7 @@ from evidencia.cli.main import (
     UpdateBaselineOption,
     app,
     err,
+    exit_if_below,
     open_store,
     out,
     progress_bar,
@@ -150,7 +151,4 @@ def evaluate_cmd(
     if update:
         write_baseline(evaluation, baseline)
         err.print(f"Baseline written to {baseline}.")
-    for problem in problems:
-        err.print(f"[red]below baseline:[/] {escape(problem)}")
-    if problems:
-        raise typer.Exit(1)
+    exit_if_below(problems)

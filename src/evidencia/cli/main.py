@@ -64,6 +64,15 @@ UpdateBaselineOption = Annotated[
 ]
 
 
+def exit_if_below(problems: list[str]) -> None:
+    """Print every figure that fell under its recorded floor and exit 1 if any did: how
+    each quality gate (enrichers, search, tagger, redaction) ends."""
+    for problem in problems:
+        err.print(f"[red]below baseline:[/] {escape(problem)}")
+    if problems:
+        raise typer.Exit(1)
+
+
 def progress_bar(label: str, *extra: ProgressColumn) -> Progress:
     """The progress bar long commands show on a terminal (and hide when piped)."""
     return Progress(

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from evidencia.cli.main import CheckOption, UpdateBaselineOption, app, err, out
+from evidencia.cli.main import CheckOption, UpdateBaselineOption, app, err, exit_if_below, out
 from evidencia.redact import KINDS, Finding, Pseudonyms, redact
 from evidencia.redact.detect import warm
 from evidencia.redact.evaluate import Evaluation, GoldError, below_baseline, evaluate
@@ -204,7 +204,4 @@ def evaluate_redaction(
     if update:
         write_redaction_baseline(evaluation, baseline)
         err.print(f"Baseline written to {baseline}.")
-    for problem in problems:
-        err.print(f"[red]below baseline:[/] {escape(problem)}")
-    if problems:
-        raise typer.Exit(1)
+    exit_if_below(problems)

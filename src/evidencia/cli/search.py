@@ -18,6 +18,7 @@ from evidencia.cli.main import (
     UpdateBaselineOption,
     app,
     err,
+    exit_if_below,
     open_store,
     out,
 )
@@ -104,7 +105,4 @@ def evaluate_search_cmd(
     except DataFileError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
-    for problem in problems:
-        err.print(f"[red]below baseline:[/] {escape(problem)}")
-    if problems:
-        raise typer.Exit(1)
+    exit_if_below(problems)

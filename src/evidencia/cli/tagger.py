@@ -33,6 +33,7 @@ from evidencia.cli.main import (
     UpdateBaselineOption,
     app,
     err,
+    exit_if_below,
     open_store,
     out,
     progress_bar,
@@ -294,11 +295,7 @@ def evaluate_cmd(
         out.print(f"Floors written to {baseline}.")
         return
     if check:
-        problems = floors.below(figures, baseline, DataFileError)
-        for line in problems:
-            err.print(f"[red]below floor:[/] {escape(line)}")
-        if problems:
-            raise typer.Exit(1)
+        exit_if_below(floors.below(figures, baseline, DataFileError))
 
 
 @tagger_app.command("calibrate")
